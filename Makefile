@@ -1,0 +1,27 @@
+# spikemod: two commands, both create the environment (.venv, Python >= 3.12) when missing.
+#   make demo   run the fi-gain protocol on the default model -> results/fi-gain/
+#   make test   run the test suite
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test env clean
+
+env: $(STAMP)
+
+$(STAMP): setup.cfg pyproject.toml
+	@PYBOOT=$$(bash scripts/find-python.sh) && echo "creating $(VENV) with $$PYBOOT" && \
+	  ( [ -x $(PY) ] || $$PYBOOT -m venv $(VENV) )
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev,export,cuda]"
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/spikemod run fi-gain --out results/fi-gain
+	@echo "data and figure in results/fi-gain/ (fi_gain.csv, fi_gain_summary.csv, fi_gain.png)"
+
+test: $(STAMP)
+	$(PY) -m pytest -q -p no:logging $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) results

@@ -1,0 +1,1 @@
+"""Subcommands of the ``spikemod`` command, one module each (see ``spikemod.cli``)."""

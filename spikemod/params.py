@@ -1,0 +1,355 @@
+"""Model files: TOML parameter sets whose values carry Brian2 units.
+
+A model file is a TOML document of sections (``[soma]``, ``[dend]``, ...) whose entries are
+inline tables ``{value = 150, unit = "pF", source = "W25 (Ce)"}``. The default model
+(``models/l5_default.toml``) is also the schema: any other model file names it as
+``[meta] base = "l5_default.toml"`` and may only override keys that exist there, with the same
+physical dimension. Overrides on the command line (``--set soma.a=0.02/ms``) obey the same rules.
+
+Every rule violation raises :class:`ModelError`, whose message is one line naming the key, the
+bad value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import difflib
+import hashlib
+import json
+import math
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from brian2 import Quantity, Unit
+import brian2.units as _brian_units
+from brian2.units import allunits as _allunits
+from brian2.units.fundamentalunits import DIMENSIONLESS, get_dimensions, get_unit
+
+__all__ = ["ModelError", "Model", "load_model", "parse_quantity", "DEFAULT_MODEL", "MODELS_DIR"]
+
+MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+DEFAULT_MODEL = MODELS_DIR / "l5_default.toml"
+
+RANGES = {
+    "positive": (lambda x: x > 0, "> 0"),
+    "nonnegative": (lambda x: x >= 0, ">= 0"),
+    "negative": (lambda x: x < 0, "< 0"),
+    "nonpositive": (lambda x: x <= 0, "<= 0"),
+    "probability": (lambda x: 0 <= x <= 1, "in [0, 1]"),
+}
+
+_UNITS = {n: u for n, u in {**vars(_allunits), **vars(_brian_units)}.items()
+          if isinstance(u, Unit) and not n.startswith("_")}
+_ALLOWED_NODES = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Constant, ast.Name, ast.Load,
+                  ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.USub, ast.UAdd)
+
+
+class ModelError(ValueError):
+    """A model file or override that breaks a rule; the message is one line for the user."""
+
+
+def _eval_unit_expr(text: str, what: str):
+    """Evaluate ``text`` (numbers, Brian2 unit names, + - * / **) without ``eval``'s reach."""
+    src = re.sub(r"(?<=[0-9.])\s+(?=[A-Za-z_(])", "*", text.strip())
+    try:
+        tree = ast.parse(src, mode="eval")
+    except SyntaxError:
+        raise ModelError(f"{what}: cannot read {text!r} as a number with a unit "
+                         "(write e.g. '150 pF', '0.02/ms', '2.5 nS/mV')") from None
+    for node in ast.walk(tree):
+        if not isinstance(node, _ALLOWED_NODES):
+            raise ModelError(f"{what}: {text!r} is not a number with a unit (only numbers, unit "
+                             "names and + - * / ** are allowed)")
+        if isinstance(node, ast.Name) and node.id not in _UNITS:
+            close = difflib.get_close_matches(node.id, _UNITS, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ModelError(f"{what}: unknown unit {node.id!r} in {text!r}{hint}")
+        if isinstance(node, ast.Constant) and not isinstance(node.value, (int, float)):
+            raise ModelError(f"{what}: {text!r} is not a number with a unit")
+
+    def ev(node):
+        if isinstance(node, ast.Expression):
+            return ev(node.body)
+        if isinstance(node, ast.Constant):
+            return node.value
+        if isinstance(node, ast.Name):
+            return _UNITS[node.id]
+        if isinstance(node, ast.UnaryOp):
+            v = ev(node.operand)
+            return -v if isinstance(node.op, ast.USub) else v
+        left, right = ev(node.left), ev(node.right)
+        op = node.op
+        if isinstance(op, ast.Add):
+            return left + right
+        if isinstance(op, ast.Sub):
+            return left - right
+        if isinstance(op, ast.Mult):
+            return left * right
+        if isinstance(op, ast.Div):
+            return left / right
+        return left ** right
+
+    try:
+        return ev(tree)
+    except Exception as exc:  # dimension mismatch in a sum, division by zero, ...
+        raise ModelError(f"{what}: cannot evaluate {text!r}: {exc}".splitlines()[0]) from None
+
+
+def parse_quantity(text: str, what: str = "value") -> Quantity:
+    """Parse ``'150 pF'``, ``'0.02/ms'`` or ``'1'`` into a Brian2 quantity."""
+    return Quantity(_eval_unit_expr(str(text), what))
+
+
+def _dim_name(q) -> str:
+    dim = get_dimensions(q)
+    return "dimensionless" if dim is DIMENSIONLESS else f"units of {get_unit(dim)!s}"
+
+
+@dataclass
+class Entry:
+    """One parameter: its value (a Quantity, bool or str), source and rules."""
+
+    value: object
+    source: str
+    unit: str | None = None
+    range: str | None = None
+    choices: list | None = None
+
+
+def _is_entry(d) -> bool:
+    return isinstance(d, dict) and "value" in d
+
+
+def _flatten(doc: dict, prefix: str = "") -> dict:
+    out = {}
+    for key, val in doc.items():
+        path = f"{prefix}{key}"
+        if _is_entry(val) or not isinstance(val, dict):
+            out[path] = val
+        else:
+            out.update(_flatten(val, path + "."))
+    return out
+
+
+def _entry_from_schema(key: str, raw) -> Entry:
+    """Build an entry of the schema (the default model): units and sources are required."""
+    if not _is_entry(raw):
+        raise ModelError(f"{key}: every entry of the default model needs value, unit and source")
+    if "source" not in raw:
+        raise ModelError(f"{key}: missing 'source' (every parameter names where it comes from)")
+    val = raw["value"]
+    rng, choices = raw.get("range"), raw.get("choices")
+    if rng is not None and rng not in RANGES:
+        raise ModelError(f"{key}: unknown range {rng!r} (allowed: {', '.join(RANGES)})")
+    if isinstance(val, bool) or isinstance(val, str):
+        return Entry(val, raw["source"], None, rng, choices)
+    if "unit" not in raw:
+        raise ModelError(f"{key}: missing unit (write e.g. unit = \"mV\", or \"1\" if dimensionless)")
+    q = float(val) * parse_quantity(raw["unit"], f"{key}.unit")
+    return Entry(Quantity(q), raw["source"], raw["unit"], rng, choices)
+
+
+class Model:
+    """A resolved parameter set: ``model['soma.C']`` is ``150*pF``.
+
+    Attributes: ``path`` (the model file), ``file_sha256`` (hash of its bytes, and of its base
+    file's), ``overrides`` (the ``--set`` strings applied), ``sha256`` (hash of the resolved
+    parameters, so two runs with the same hash used the same numbers).
+    """
+
+    def __init__(self, entries: dict, path: Path, file_sha256: str, meta: dict):
+        self.entries = entries
+        self.path = Path(path)
+        self.file_sha256 = file_sha256
+        self.meta = meta
+        self.overrides: list[str] = []
+
+    # -- access ----------------------------------------------------------------------------
+    def __getitem__(self, key: str):
+        if key not in self.entries:
+            raise ModelError(f"unknown parameter {key!r}{_suggest(key, self.entries)}")
+        return self.entries[key].value
+
+    def __contains__(self, key):
+        return key in self.entries
+
+    def keys(self):
+        return self.entries.keys()
+
+    def section(self, name: str) -> dict:
+        """All parameters of a section as ``{short_name: value}``."""
+        pre = name + "."
+        out = {k[len(pre):]: e.value for k, e in self.entries.items() if k.startswith(pre)}
+        if not out:
+            raise ModelError(f"unknown section {name!r} (sections: {', '.join(self.sections())})")
+        return out
+
+    def sections(self):
+        return sorted({k.split(".")[0] for k in self.entries})
+
+    def source(self, key: str) -> str:
+        return self.entries[key].source
+
+    # -- changes ---------------------------------------------------------------------------
+    def copy(self) -> "Model":
+        new = Model(copy.deepcopy(self.entries), self.path, self.file_sha256, dict(self.meta))
+        new.overrides = list(self.overrides)
+        return new
+
+    def set(self, key: str, value, source: str = "override") -> None:
+        """Set ``key`` from a string (``'0.02/ms'``) or a value, checking dimension and range."""
+        if key not in self.entries:
+            raise ModelError(f"unknown parameter {key!r}{_suggest(key, self.entries)}")
+        self.entries[key] = _checked(key, value, self.entries[key], source)
+
+    def apply_overrides(self, items) -> "Model":
+        """Apply ``['soma.a=0.02/ms', ...]`` in order; returns self."""
+        for item in items or []:
+            if "=" not in item:
+                raise ModelError(f"--set {item!r}: expected key=value, e.g. soma.a=0.02/ms")
+            key, value = (s.strip() for s in item.split("=", 1))
+            self.set(key, value, source=f"--set {item}")
+            self.overrides.append(item)
+        return self
+
+    # -- identity --------------------------------------------------------------------------
+    def as_strings(self) -> dict:
+        """``{key: 'value'}`` with units, as written to provenance and read back by ``load``."""
+        out = {}
+        for k, e in self.entries.items():
+            v = e.value
+            out[k] = repr(v) if isinstance(v, (bool, str)) else _quantity_str(v)
+        return out
+
+    @property
+    def sha256(self) -> str:
+        blob = json.dumps(self.as_strings(), sort_keys=True).encode()
+        return hashlib.sha256(blob).hexdigest()
+
+    @property
+    def name(self) -> str:
+        return self.meta.get("name", self.path.stem)
+
+
+def _quantity_str(q) -> str:
+    """A string with a unit that ``parse_quantity`` reads back to the same float."""
+    q = Quantity(q)
+    dim = get_dimensions(q)
+    if dim is DIMENSIONLESS:
+        return repr(float(q))
+    # the SI value times SI base units, so that the text reads back to the very same float
+    base = ("metre", "kilogram", "second", "amp", "kelvin", "mole", "candela")
+    unit = " * ".join(f"{n}**{p:g}" if p != 1 else n for n, p in zip(base, dim._dims) if p)
+    return f"{float(q)!r} * {unit}"
+
+
+def _suggest(key, keys) -> str:
+    close = difflib.get_close_matches(key, list(keys), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else " (see models/l5_default.toml for the keys)"
+
+
+def _checked(key: str, raw, schema: Entry, source: str) -> Entry:
+    """Validate a new value for ``key`` against its schema entry and return the new Entry."""
+    if _is_entry(raw):
+        src = raw.get("source", source)
+        if isinstance(raw["value"], (bool, str)) or schema.unit is None:
+            value = raw["value"]
+        else:
+            if "unit" not in raw:
+                raise ModelError(f"{key}: missing unit (expected {_dim_name(schema.value)}, "
+                                 f"e.g. unit = \"{schema.unit}\")")
+            value = float(raw["value"]) * parse_quantity(raw["unit"], f"{key}.unit")
+    else:
+        src, value = source, raw
+    if isinstance(schema.value, bool):
+        if isinstance(value, str):
+            if value.lower() not in ("true", "false"):
+                raise ModelError(f"{key}: {value!r} is not allowed (expected true or false)")
+            value = value.lower() == "true"
+        if not isinstance(value, bool):
+            raise ModelError(f"{key}: {value!r} is not allowed (expected true or false)")
+        return Entry(value, src, None, None, None)
+    if isinstance(schema.value, str):
+        value = str(value).strip().strip("'\"")
+        if schema.choices and value not in schema.choices:
+            raise ModelError(f"{key}: {value!r} is not allowed (choices: {', '.join(schema.choices)})")
+        return Entry(value, src, None, None, schema.choices)
+    if isinstance(value, str):
+        text = value
+        value = parse_quantity(value, key)
+    else:
+        text = str(value)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = Quantity(value)
+    if not isinstance(value, Quantity):
+        raise ModelError(f"{key}: {raw!r} is not a number with a unit")
+    want, got = get_dimensions(schema.value), get_dimensions(value)
+    if want is not got:
+        if got is DIMENSIONLESS:
+            raise ModelError(f"{key}: {text!r} has no unit (expected {_dim_name(schema.value)}, "
+                             f"e.g. '{float(schema.value / parse_quantity(schema.unit)):g} {schema.unit}')")
+        raise ModelError(f"{key}: {text!r} has {_dim_name(value)}, expected "
+                         f"{_dim_name(schema.value)} (e.g. '{float(schema.value / parse_quantity(schema.unit)):g} {schema.unit}')")
+    x = float(value)
+    if not math.isfinite(x):
+        raise ModelError(f"{key}: {text!r} is not finite")
+    if schema.range:
+        ok, desc = RANGES[schema.range]
+        if not ok(x):
+            raise ModelError(f"{key}: {text!r} is not allowed (must be {desc})")
+    return Entry(Quantity(value), src, schema.unit, schema.range, schema.choices)
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        with open(path, "rb") as f:
+            return tomllib.load(f)
+    except FileNotFoundError:
+        raise ModelError(f"model file {str(path)!r} does not exist") from None
+    except IsADirectoryError:
+        raise ModelError(f"model file {str(path)!r} is a directory, expected a .toml file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ModelError(f"model file {str(path)!r} is not valid TOML: {exc}") from None
+
+
+def _schema() -> tuple[dict, dict, str]:
+    doc = _read_toml(DEFAULT_MODEL)
+    meta = doc.pop("meta", {})
+    flat = _flatten(doc)
+    entries = {k: _entry_from_schema(k, v) for k, v in flat.items()}
+    return entries, meta, hashlib.sha256(DEFAULT_MODEL.read_bytes()).hexdigest()
+
+
+def load_model(path=None, overrides=None) -> Model:
+    """Load a model file (default: ``models/l5_default.toml``) and apply ``--set`` overrides.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A TOML model file. Files other than the default are read as overrides of their base
+        (``[meta] base``, default ``l5_default.toml``): they may list only some keys.
+    overrides : list of str, optional
+        ``'section.key=value'`` strings, e.g. ``'soma.a=0.02/ms'``, ``'coupling.g_c=0.5'``.
+    """
+    entries, meta, digest = _schema()
+    path = Path(path) if path is not None else DEFAULT_MODEL
+    if path.resolve() != DEFAULT_MODEL.resolve():
+        doc = _read_toml(path)
+        meta_over = doc.pop("meta", {})
+        base = meta_over.get("base", DEFAULT_MODEL.name)
+        if (path.parent / base).resolve() != DEFAULT_MODEL.resolve() and \
+                (MODELS_DIR / base).resolve() != DEFAULT_MODEL.resolve():
+            raise ModelError(f"{path}: meta.base {base!r} is not allowed (the only base is "
+                             f"{DEFAULT_MODEL.name!r})")
+        for key, raw in _flatten(doc).items():
+            if key not in entries:
+                raise ModelError(f"{path.name}: unknown parameter {key!r}{_suggest(key, entries)}")
+            entries[key] = _checked(key, raw, entries[key], source=f"{path.name}")
+        meta = {**meta, **meta_over}
+        digest = hashlib.sha256(digest.encode() + path.read_bytes()).hexdigest()
+    model = Model(entries, path, digest, meta)
+    model.apply_overrides(overrides)
+    return model

@@ -1,0 +1,315 @@
+"""Running protocols: common options, validation, outputs and provenance.
+
+A protocol is a short script in ``protocols/<name>.py`` that defines ``NAME``, a methods-section
+docstring, ``add_arguments(parser)`` and ``run(ctx, args)``; it ends with::
+
+    if __name__ == "__main__":
+        protocol_main(__name__)
+
+``python protocols/fi-gain.py ...`` and ``spikemod run fi-gain ...`` run the same code through
+:func:`protocol_main`. Every protocol accepts ``--model FILE``, ``--device``, ``--out DIR``,
+``--seed N``, ``--set key=value`` (repeatable) and ``--quiet``.
+
+Order of work: parse and validate everything (model file, overrides, protocol options); only
+then create the output directory. Files are written into a staging directory beside ``--out``
+and moved into it when the protocol has finished, ``provenance.json`` last, so ``--out`` holds
+the complete files of a finished run or nothing new. Bad input ends in one line on stderr and
+exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import importlib.util
+import math
+import os
+import shutil
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+from spikemod.device import DEVICES, DeviceError, check_device, default_build_dir, simulation
+from spikemod.params import DEFAULT_MODEL, ModelError, load_model, parse_quantity
+from spikemod.provenance import atomic_write, now, provenance_record, write_json
+
+__all__ = ["UsageError", "Context", "protocol_main", "load_protocol", "list_protocols",
+           "PROTOCOLS_DIR", "parse_values", "USER_ERRORS"]
+
+PROTOCOLS_DIR = Path(os.environ.get("SPIKEMOD_PROTOCOLS",
+                                    Path(__file__).resolve().parent.parent / "protocols"))
+
+
+class UsageError(ValueError):
+    """A user mistake in a protocol option; the message is one line."""
+
+
+#: exceptions that are user mistakes: one line, exit code 2, never a traceback
+USER_ERRORS = (UsageError, ModelError, DeviceError)
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse that reports a bad option as one line (``prog: error: ...``) and exit code 2."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def parse_values(text: str, unit: str, what: str, minimum=None, maximum=None) -> np.ndarray:
+    """Read a grid option: ``'0,200,400'`` or ``'500:1500:50'`` (start:stop:step, stop included).
+
+    Values are in ``unit`` unless the text ends with another unit of the same dimension
+    (``'0.5:1.5:0.05 nA'``). Returns floats in ``unit``.
+    """
+    text = str(text).strip()
+    scale = 1.0
+    head, _, tail = text.rpartition(" ")
+    if head and any(ch.isalpha() for ch in tail):
+        try:
+            scale = float(parse_quantity(tail) / parse_quantity(unit))
+        except Exception:
+            raise UsageError(f"{what}: unit {tail!r} in {text!r} is not allowed "
+                             f"(expected {unit})") from None
+        text = head.strip()
+    try:
+        if ":" in text:
+            parts = [float(p) for p in text.split(":")]
+            if len(parts) != 3 or parts[2] <= 0 or parts[1] < parts[0]:
+                raise ValueError
+            start, stop, step = parts
+            n = int(math.floor((stop - start) / step + 1e-9)) + 1
+            values = start + step * np.arange(n)
+        else:
+            values = np.array([float(p) for p in text.split(",") if p.strip() != ""])
+            if values.size == 0:
+                raise ValueError
+    except ValueError:
+        raise UsageError(f"{what}: {text!r} is not a list 'a,b,c' or a range 'start:stop:step' "
+                         f"(step > 0) of numbers in {unit}") from None
+    values = values * scale
+    if not np.all(np.isfinite(values)):
+        raise UsageError(f"{what}: {text!r} has values that are not finite")
+    if minimum is not None and np.any(values < minimum):
+        raise UsageError(f"{what}: {text!r} has values below {minimum:g} {unit} (not allowed)")
+    if maximum is not None and np.any(values > maximum):
+        raise UsageError(f"{what}: {text!r} has values above {maximum:g} {unit} (not allowed)")
+    return values
+
+
+class Context:
+    """What a protocol's ``run`` gets: model, device, seed, output helpers."""
+
+    def __init__(self, name, model, device, seed, out: Path, staging: Path, options: dict,
+                 quiet: bool = False, build_dir=None):
+        self.name = name
+        self.model = model
+        self.device = device
+        self.seed = seed
+        self.out = out
+        self.staging = staging
+        self.options = options
+        self.quiet = quiet
+        self.build_dir = Path(build_dir) if build_dir else default_build_dir(name, device)
+        self.files: list[str] = []
+        self.extra_provenance: dict = {}
+
+    # -- simulation ------------------------------------------------------------------------
+    @property
+    def sim_kwargs(self) -> dict:
+        """``device``, ``seed`` and ``build_dir`` for the experiment functions of spikemod."""
+        return {"device": self.device, "seed": self.seed, "build_dir": self.build_dir}
+
+    def simulation(self):
+        """``device.simulation`` with this run's device, seed, dt and build directory."""
+        return simulation(dt=self.model["sim.dt"], **self.sim_kwargs)
+
+    def report(self, duration_s: float | None = None):
+        """A ``report`` argument for ``Network.run``: a progress bar unless ``--quiet``."""
+        if self.quiet:
+            return None
+        if self.device != "runtime":
+            return "stderr"
+        from tqdm import tqdm
+        bar = {"bar": None}
+
+        def _report(elapsed, completed, start, duration):
+            if bar["bar"] is None:
+                bar["bar"] = tqdm(total=100, desc=f"{self.name}: simulating", unit="%",
+                                  file=sys.stderr, leave=False)
+            bar["bar"].n = int(round(100 * completed))
+            bar["bar"].refresh()
+            if completed >= 1:
+                bar["bar"].close()
+        return _report
+
+    def log(self, msg: str):
+        if not self.quiet:
+            print(f"{self.name}: {msg}", file=sys.stderr)
+
+    # -- outputs ---------------------------------------------------------------------------
+    def path(self, filename: str) -> Path:
+        """Staging path for an output file (moved to ``--out`` at the end)."""
+        if filename not in self.files:
+            self.files.append(filename)
+        return self.staging / filename
+
+    def write_csv(self, filename: str, rows, columns) -> Path:
+        """Write ``rows`` (dicts or sequences) with exactly ``columns`` as the header."""
+        path = self.path(filename)
+        with atomic_write(path, newline="") as f:
+            w = csv.writer(f)
+            w.writerow(columns)
+            for row in rows:
+                if isinstance(row, dict):
+                    row = [row[c] for c in columns]
+                w.writerow([_fmt(x) for x in row])
+        return path
+
+    def write_json(self, filename: str, obj) -> Path:
+        path = self.path(filename)
+        write_json(path, obj)
+        return path
+
+    def save_spikes(self, populations: dict, t_stop: float, t_start: float = 0.0,
+                    filename: str = "spikes.h5") -> Path:
+        """Write ``{population: (ids, times_s)}`` as the canonical SONATA spike file."""
+        from spikemod.io.spikes import write_spikes
+        path = self.path(filename)
+        write_spikes(path, populations, t_start=t_start, t_stop=t_stop)
+        return path
+
+    def save_figure(self, fig, filename: str) -> Path:
+        from spikemod.plotting import save
+        path = self.path(filename)
+        save(fig, path)
+        return path
+
+
+def _fmt(x):
+    if isinstance(x, (float, np.floating)):
+        return "nan" if not np.isfinite(x) else repr(float(x))
+    if isinstance(x, np.integer):
+        return int(x)
+    return x
+
+
+# -- loading protocols ---------------------------------------------------------------------
+def list_protocols() -> list[str]:
+    if not PROTOCOLS_DIR.is_dir():
+        return []
+    return sorted(p.stem for p in PROTOCOLS_DIR.glob("*.py") if not p.stem.startswith("_"))
+
+
+def load_protocol(name: str):
+    """Import ``protocols/<name>.py`` (``fi_gain`` and ``fi-gain`` both name ``fi-gain.py``)."""
+    names = list_protocols()
+    stem = name.replace("_", "-")
+    if stem not in names:
+        import difflib
+        close = difflib.get_close_matches(stem, names, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise UsageError(f"unknown protocol {name!r} ({hint}available: {', '.join(names)})")
+    path = PROTOCOLS_DIR / f"{stem}.py"
+    mod_name = "spikemod_protocol_" + stem.replace("-", "_")
+    if mod_name in sys.modules:
+        return sys.modules[mod_name]
+    spec = importlib.util.spec_from_file_location(mod_name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[mod_name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def build_parser(module, prog: str | None = None) -> argparse.ArgumentParser:
+    doc = (module.__doc__ or "").strip()
+    parser = OneLineParser(prog=prog or f"spikemod run {module.NAME}",
+                           description=doc.split("\n\n")[0] if doc else None,
+                           epilog="\n\n".join(doc.split("\n\n")[1:]) or None,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+    g = parser.add_argument_group("common options")
+    g.add_argument("--model", default=str(DEFAULT_MODEL),
+                   help="model file (TOML), default %(default)s")
+    g.add_argument("--device", default="cpp_standalone",
+                   help=f"one of {', '.join(DEVICES)} (default %(default)s)")
+    g.add_argument("--out", default=None,
+                   help=f"output directory (default results/{module.NAME})")
+    g.add_argument("--seed", type=int, default=1, help="random seed (default %(default)s)")
+    g.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a model parameter, with its unit, e.g. --set soma.a=0.02/ms")
+    g.add_argument("--build-dir", default=None,
+                   help="standalone build directory (default: a per-protocol cache)")
+    g.add_argument("--quiet", action="store_true", help="no progress display")
+    module.add_arguments(parser.add_argument_group(f"{module.NAME} options"))
+    return parser
+
+
+def _options(args) -> dict:
+    return {k: v for k, v in vars(args).items()}
+
+
+def prepare(module, argv, prog=None):
+    """Parse and validate; returns ``(args, model)`` or raises a USER_ERRORS exception."""
+    parser = build_parser(module, prog)
+    args = parser.parse_args(argv)
+    check_device(args.device)
+    model = load_model(args.model, args.set)
+    if hasattr(module, "validate"):
+        module.validate(args, model)
+    return args, model
+
+
+@contextmanager
+def _staging(out: Path):
+    """A fresh directory beside ``out``; its files move into ``out`` on success."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = out.parent / f".{out.name}.partial-{os.getpid()}-{int(time.time() * 1e3)}"
+    staging.mkdir()
+    try:
+        yield staging
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def run_protocol(module, args, model, argv=()) -> Path:
+    """Run a validated protocol and publish its outputs; returns the output directory."""
+    out = Path(args.out or Path("results") / module.NAME)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {str(out)!r} exists and is not a directory")
+    started = now()
+    t0 = time.time()
+    with _staging(out) as staging:
+        ctx = Context(module.NAME, model, args.device, args.seed, out, staging, _options(args),
+                      quiet=args.quiet, build_dir=args.build_dir)
+        module.run(ctx, args)
+        prov = provenance_record(module.NAME, model, args.device, args.seed, ctx.options,
+                                 started,
+                                 extra={"protocol_args": list(argv),
+                                        "wall_time_s": round(time.time() - t0, 3),
+                                        "files": list(ctx.files), **ctx.extra_provenance})
+        write_json(staging / "provenance.json", prov)
+        out.mkdir(parents=True, exist_ok=True)
+        for name in ctx.files + ["provenance.json"]:
+            os.replace(staging / name, out / name)
+    ctx.log(f"wrote {', '.join(ctx.files + ['provenance.json'])} to {out}")
+    return out
+
+
+def protocol_main(module_or_name, argv=None, prog=None) -> int:
+    """Entry point of ``python protocols/<name>.py`` and ``spikemod run <name>``."""
+    module = sys.modules[module_or_name] if isinstance(module_or_name, str) else module_or_name
+    argv = sys.argv[1:] if argv is None else list(argv)
+    prog = prog or (f"protocols/{Path(module.__file__).name}" if module.__name__ == "__main__"
+                    else None)
+    try:
+        args, model = prepare(module, argv, prog)
+        run_protocol(module, args, model, argv)
+    except USER_ERRORS as exc:
+        print(f"{prog or 'spikemod run ' + module.NAME}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{module.NAME}: interrupted; nothing was written", file=sys.stderr)
+        return 130
+    return 0
