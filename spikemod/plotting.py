@@ -138,14 +138,14 @@ def fi_gain_figure(result, summary):
     return fig
 
 
-def bac_figure(rows, traces, v_ca_mV=-30.0):
+def bac_figure(rows, runs, v_ca_mV=-30.0):
     """bac: somatic (top) and dendritic (bottom) voltage per condition."""
-    conds = list(traces)
+    conds = list(runs)
     fig, axes = figure(2, len(conds), width=3.0 * len(conds), height=4.6, sharex=True,
                        sharey="row")
     info = {r["condition"]: r for r in rows}
     for col, cond in enumerate(conds):
-        tr = traces[cond]
+        tr = runs[cond]
         keep = tr["t_ms"] >= 80
         traces(axes[0, col], tr["t_ms"][keep], {"soma": tr["v"][keep]},
                ylabel="v soma (mV)" if col == 0 else "",
