@@ -13,7 +13,7 @@ import sys
 
 from spikemod import __version__
 from spikemod import commands as _commands
-from spikemod.protocol import USER_ERRORS, OneLineParser
+from spikemod.protocol import OneLineParser, guarded
 
 __all__ = ["main"]
 
@@ -43,14 +43,7 @@ def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser()
     args = parser.parse_args(argv)
-    try:
-        return int(args._main(args) or 0)
-    except USER_ERRORS as exc:
-        print(f"spikemod {args._name}: error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print(f"spikemod {args._name}: interrupted", file=sys.stderr)
-        return 130
+    return guarded(f"spikemod {args._name}", args._main, args)
 
 
 if __name__ == "__main__":

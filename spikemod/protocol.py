@@ -36,7 +36,7 @@ from spikemod.device import DEVICES, DeviceError, check_device, default_build_di
 from spikemod.params import DEFAULT_MODEL, ModelError, load_model, parse_quantity
 from spikemod.provenance import atomic_write, now, provenance_record, write_json
 
-__all__ = ["UsageError", "Context", "protocol_main", "load_protocol", "list_protocols",
+__all__ = ["UsageError", "Context", "protocol_main", "guarded", "load_protocol", "list_protocols",
            "PROTOCOLS_DIR", "parse_values", "USER_ERRORS"]
 
 PROTOCOLS_DIR = Path(os.environ.get("SPIKEMOD_PROTOCOLS",
@@ -303,13 +303,20 @@ def protocol_main(module_or_name, argv=None, prog=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     prog = prog or (f"protocols/{Path(module.__file__).name}" if module.__name__ == "__main__"
                     else None)
-    try:
+    def _run():
         args, model = prepare(module, argv, prog)
         run_protocol(module, args, model, argv)
+        return 0
+    return guarded(prog or f"spikemod run {module.NAME}", _run)
+
+
+def guarded(prog: str, fn, *args) -> int:
+    """Call ``fn(*args)``; a user mistake becomes one line on stderr and exit code 2."""
+    try:
+        return int(fn(*args) or 0)
     except USER_ERRORS as exc:
-        print(f"{prog or 'spikemod run ' + module.NAME}: error: {exc}", file=sys.stderr)
+        print(f"{prog}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"{module.NAME}: interrupted; nothing was written", file=sys.stderr)
+        print(f"{prog}: interrupted; nothing more was written", file=sys.stderr)
         return 130
-    return 0
