@@ -263,14 +263,26 @@ def prepare(module, argv, prog=None):
 
 @contextmanager
 def _staging(out: Path):
-    """A fresh directory beside ``out``; its files move into ``out`` on success."""
+    """A fresh directory beside ``out``; its files move into ``out`` on success.
+
+    Parent directories created for it are removed again if the run fails (nothing written).
+    """
+    created = [p for p in [out.parent, *out.parent.parents] if not p.exists()]
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = out.parent / f".{out.name}.partial-{os.getpid()}-{int(time.time() * 1e3)}"
     staging.mkdir()
+    ok = False
     try:
         yield staging
+        ok = True
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+        if not ok and not out.exists():
+            for p in created:  # innermost first
+                try:
+                    p.rmdir()
+                except OSError:
+                    break
 
 
 def run_protocol(module, args, model, argv=()) -> Path:
