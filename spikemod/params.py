@@ -248,7 +248,12 @@ def _quantity_str(q) -> str:
 
 def _suggest(key, keys) -> str:
     close = difflib.get_close_matches(key, list(keys), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else " (see models/l5_default.toml for the keys)"
+    hint = f"did you mean {close[0]!r}?" if close else "see models/l5_default.toml for the keys"
+    sections = sorted({k.split(".")[0] for k in keys})
+    section = key.split(".")[0] if "." in key else None
+    if section is not None and section not in sections:  # a population/section that does not exist
+        return f" (no section or population {section!r}; sections: {', '.join(sections)}; {hint})"
+    return f" ({hint})"
 
 
 def _checked(key: str, raw, schema: Entry, source: str) -> Entry:
