@@ -53,7 +53,9 @@ class ModelError(ValueError):
 
 def _eval_unit_expr(text: str, what: str):
     """Evaluate ``text`` (numbers, Brian2 unit names, + - * / **) without ``eval``'s reach."""
-    src = re.sub(r"(?<=[0-9.])\s+(?=[A-Za-z_(])", "*", text.strip())
+    # '150 pF' and '150pF' both mean 150*pF (a number, then a unit name, with or without space)
+    src = re.sub(r"(?<![A-Za-z_0-9.])(\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)\s*(?=[A-Za-z_(])",
+                 r"\1*", text.strip())
     try:
         tree = ast.parse(src, mode="eval")
     except SyntaxError:
