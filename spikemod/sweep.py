@@ -215,12 +215,12 @@ def run_point(protocol_file: str, argv: list, point_dir: str, build_root: str) -
     worker = _worker_tag()
     if point_status(point_dir) == "done":
         return {"status": "done", "error": "", "worker": worker, "wall_s": 0.0, "skipped": True}
-    if point_dir.exists():
-        shutil.rmtree(point_dir)
     argv = list(argv) + ["--out", str(point_dir), "--quiet",
                          "--build-dir", str(Path(build_root) / worker)]
-    module = _load_protocol_file(protocol_file)
     try:
+        if point_dir.exists():  # half-written by an interrupted run: redo from scratch
+            shutil.rmtree(point_dir)
+        module = _load_protocol_file(protocol_file)
         args, model = prepare(module, argv)
         run_protocol(module, args, model, argv)
     except USER_ERRORS as exc:
@@ -272,7 +272,8 @@ def run_sweep(module, axes, points, out: Path, scheduler=None, workers=2, build_
     write_json(out / "sweep.json", {
         "protocol": module.NAME, "protocol_file": str(Path(module.__file__).resolve()),
         "grid": {a.key: a.values for a in axes}, "seeds": sorted({p.seed for p in points}),
-        "fixed_args": _fixed_args(points, axes), "points": len(points), "updated": now()})
+        "argv_of_first_point": points[0].argv if points else [], "points": len(points),
+        "updated": now()})
     todo = []
     for p in points:
         p.status = point_status(out / p.dirname)
@@ -289,10 +290,6 @@ def run_sweep(module, axes, points, out: Path, scheduler=None, workers=2, build_
     finally:
         write_summary(out, axes, points)
     return points
-
-
-def _fixed_args(points, axes):
-    return points[0].argv if points else []
 
 
 def _execute(module, todo, out, scheduler, workers, build_root, quiet, n_done, n_total):
