@@ -293,9 +293,18 @@ def run_sweep(module, axes, points, out: Path, scheduler=None, workers=2, build_
 
 
 def _execute(module, todo, out, scheduler, workers, build_root, quiet, n_done, n_total):
+    import signal
+    import threading
+
     from distributed import as_completed
     from tqdm import tqdm
 
+    # Ctrl-C in the driver must raise KeyboardInterrupt (Brian2's own SIGINT handler, installed
+    # at import, fails when the previous handler was SIG_IGN, e.g. in a background job)
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    else:
+        previous = None
     client, cluster = _client(scheduler, workers)
     bar = tqdm(total=n_total, initial=n_done, desc=f"sweep {module.NAME}", unit="point",
                file=sys.stderr, disable=quiet)
@@ -324,6 +333,8 @@ def _execute(module, todo, out, scheduler, workers, build_root, quiet, n_done, n
         client.close()
         if cluster is not None:
             cluster.close()
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
 
 
 def write_summary(out: Path, axes, points) -> None:
