@@ -163,7 +163,7 @@ def _method(model):
 
 
 def make_pyramidal(n: int, model, synaptic: bool = False, name: str = "pyr",
-                   **kwds) -> NeuronGroup:
+                   extra_eqs: str = "", **kwds) -> NeuronGroup:
     """A group of ``n`` two-compartment L5 pyramidal cells [W25, NS18].
 
     Parameters
@@ -180,12 +180,14 @@ def make_pyramidal(n: int, model, synaptic: bool = False, name: str = "pyr",
 
     The group has ``I_soma`` and ``I_dend`` (injected currents), ``g_c`` (coupling probability),
     ``burst`` (calcium switch this step) and ``burst_steps`` (count of switched-on steps since
-    the shared ``t_measure``).
+    the shared ``t_measure``). ``extra_eqs`` adds equations (e.g. positions, a modulator
+    signal, second messengers) to the group.
     """
     eqs = SOMA_EQS.format(soma_syn="+ I_syn_s" if synaptic else "")
     eqs += DEND_EQS.format(dend_syn="+ I_syn_d" if synaptic else "")
     if synaptic:
         eqs += conductance_eqs("_s", "v") + conductance_eqs("_d", "v_d") + SYNAPSE_PARAMS
+    eqs += extra_eqs
     group = NeuronGroup(n, eqs, threshold="v >= v_peak", reset=PYRAMIDAL_RESET,
                         method=_method(model), name=name, **kwds)
     group.run_regularly(COUPLING_CODE, when="before_thresholds", name=f"{name}_coupling")
@@ -212,13 +214,17 @@ def make_soma_only(n: int, model, name: str = "soma_only", **kwds) -> NeuronGrou
 
 
 def make_interneuron(n: int, model, kind: str, synaptic: bool = False, name: str | None = None,
-                     **kwds) -> NeuronGroup:
-    """A group of ``n`` interneurons; ``kind`` is ``'pv'`` or ``'som'`` (a model section)."""
+                     extra_eqs: str = "", **kwds) -> NeuronGroup:
+    """A group of ``n`` interneurons; ``kind`` is ``'pv'`` or ``'som'`` (a model section).
+
+    ``extra_eqs`` adds equations to the group (as for :func:`make_pyramidal`).
+    """
     if kind not in ("pv", "som"):
         raise ValueError(f"interneuron kind {kind!r} is not allowed (allowed: 'pv', 'som')")
     eqs = INTERNEURON_EQS.format(soma_syn="+ I_syn" if synaptic else "")
     if synaptic:
         eqs += conductance_eqs("", "v") + SYNAPSE_PARAMS
+    eqs += extra_eqs
     group = NeuronGroup(n, eqs, threshold="v >= v_peak + v_peak_u*u",
                         reset="v = c + c_u*u\nu += d", method=_method(model),
                         name=name or kind, **kwds)
