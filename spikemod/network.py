@@ -1,0 +1,349 @@
+"""The L5 microcircuit: pyramidal, PV and SOM populations, compartment-targeted synapses,
+Gaussian connectivity on a ring or a 2-D sheet, Poisson drive and E->E plasticity [W25].
+
+Populations and targets (MODEL.md s3):
+
+* E->E onto the pyramidal soma (AMPA + NMDA), E->PV and E->SOM (AMPA + NMDA);
+* PV->E onto the soma (GABA_A), SOM->E onto the apical dendrite (GABA_A);
+* feed-forward Poisson drive onto the pyramidal soma (AMPA + NMDA; weak onto interneurons,
+  W25's W_FF = 0.02), feedback / top-down Poisson drive onto the apical dendrite (AMPA + NMDA).
+  The NMDA magnesium gate uses the voltage of the compartment the synapse lands on
+  (:func:`spikemod.cells.conductance_eqs`).
+
+Geometry (``connectivity.geometry``):
+
+* ``ring`` [W25]: neurons evenly spaced on the unit circle, distance = chord, connection
+  probability ``X_p`` (1 = W25's all-to-all) and weight
+  ``J = A exp(-0.5 (d/sigma)^2) / (sigma sqrt(2 pi))`` (nS);
+* ``sheet`` (scalable): positions uniform in a square of side ``sheet.side`` with periodic
+  boundaries, probability ``p exp(-0.5 (d/sigma)^2)`` and weight ``w_peak exp(-0.5 (d/sigma)^2)``
+  from the same kernel; ``w_peak`` keeps the expected summed conductance onto a neuron equal to
+  that of the W25 ring (``sheet.ring_n_exc``/``ring_n_inh`` cells), so the operating point does
+  not move with network size while the synapse count grows only linearly.
+
+Drive is Brian2 ``PoissonGroup`` input, one source per target neuron with its own rate (one-to-one
+synapses), so stimulus selectivity is a rate profile over the ring/sheet
+(:meth:`Microcircuit.selective_rates`) and rates can be changed between runs.
+
+Plasticity on E->E (``stdp`` section; MODEL.md s3): pair-based all-to-all traces with
+``A_+ = A_plus w_max``, ``A_- = A_minus_ratio A_+`` and hard bounds ``[0, w_max]``. The plastic
+variable ``w`` is the AMPA weight; NMDA follows at the fixed ratio ``EE_nmda_scale/EE_ampa_scale``.
+Three-factor form (``stdp.three_factor``; Izhikevich 2007 distal reward [I07]): the STDP pairings
+write an eligibility trace ``c`` (decay ``tau_c``) and ``dw/dt = c M / tau_s`` with ``M`` the
+postsynaptic cell's ``modulator`` variable (set by the protocol or by the neuromodulation layer).
+
+``copies > 1`` builds that many independent replicas of the circuit in the same groups
+(block-diagonal connectivity): protocols use it to simulate conditions side by side in one run
+and one build.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from brian2 import Network, PoissonGroup, Synapses, Hz, nS, ms, second
+
+from spikemod.cells import make_interneuron, make_pyramidal
+
+__all__ = ["Microcircuit", "build_microcircuit", "ring_kernel", "STDP_PARAMS"]
+
+#: variables every microcircuit neuron carries: position (ring: unit circle; sheet: fraction
+#: of the side) and the neuromodulatory signal read by three-factor plasticity
+POSITION_EQS = """
+x : 1 (constant)
+y : 1 (constant)
+copy : integer (constant)
+modulator : 1
+"""
+
+STDP_PARAMS = """
+w : siemens
+r_nmda : 1 (shared, constant)
+A_pre : siemens (shared, constant)
+A_post : siemens (shared, constant)
+w_max : siemens (shared, constant)
+tau_plus : second (shared, constant)
+tau_minus : second (shared, constant)
+dapre/dt = -apre/tau_plus : siemens (event-driven)
+dapost/dt = -apost/tau_minus : siemens (event-driven)
+"""
+
+#: pair-based STDP (all-to-all traces, hard bounds)
+STDP_PRE = """
+g_ampa_s_post += w
+g_nmda_s_post += r_nmda*w
+apre += A_pre
+w = clip(w - apost, 0*nS, w_max)
+"""
+STDP_POST = """
+apost += A_post
+w = clip(w + apre, 0*nS, w_max)
+"""
+
+#: three-factor form: pairings write the eligibility trace, the modulator turns it into dw
+THREE_FACTOR_EQS = """
+dc/dt = -c/tau_c : siemens (clock-driven)
+dw/dt = c*modulator_post/tau_s : siemens (clock-driven)
+tau_c : second (shared, constant)
+tau_s : second (shared, constant)
+"""
+THREE_FACTOR_PRE = """
+g_ampa_s_post += w
+g_nmda_s_post += r_nmda*w
+apre += A_pre
+c -= apost
+"""
+THREE_FACTOR_POST = """
+apost += A_post
+c += apre
+"""
+
+
+def ring_kernel(d, A, sigma):
+    """W25 Gaussian ring weight ``A exp(-0.5 (d/sigma)^2) / (sigma sqrt(2 pi))``."""
+    return A * np.exp(-0.5 * (np.asarray(d) / sigma) ** 2) / (sigma * np.sqrt(2 * np.pi))
+
+
+def _ring_total(A, sigma, n):
+    """Summed ring weight onto one neuron from ``n`` evenly spaced presynaptic cells."""
+    theta = 2 * np.pi * np.arange(n) / n
+    chord = 2 * np.abs(np.sin(theta / 2))
+    return float(np.sum(ring_kernel(chord, A, sigma)))
+
+
+@dataclass
+class Microcircuit:
+    """Handle of a built microcircuit (all Brian2 objects; add ``objects`` to a Network)."""
+
+    model: object
+    geometry: str
+    copies: int
+    sizes: dict
+    pyr: object
+    pv: object
+    som: object
+    synapses: dict
+    drive: dict
+    positions: dict
+    plastic: bool
+    three_factor: bool
+    objects: list = field(default_factory=list)
+
+    def network(self, *extra) -> Network:
+        """A Brian2 Network holding the circuit and ``extra`` objects (monitors ...)."""
+        return Network(*self.objects, *extra)
+
+    @property
+    def populations(self) -> dict:
+        """``{name: group}`` of the populations that exist (size > 0)."""
+        return {k: g for k, g in (("pyr", self.pyr), ("pv", self.pv), ("som", self.som))
+                if g is not None}
+
+    def distance(self, pop: str, center) -> np.ndarray:
+        """Distance of each cell of ``pop`` from ``center`` (ring: angle, rad; sheet: um)."""
+        pos = self.positions[pop]
+        if self.geometry == "ring":
+            theta = np.arctan2(pos[:, 1], pos[:, 0])
+            diff = np.angle(np.exp(1j * (theta - float(center))))
+            return np.abs(diff)
+        side = float(self.model["sheet.side"]) * 1e6  # um
+        delta = np.abs(pos - np.asarray(center, float)[None, :])
+        delta = np.minimum(delta, 1 - delta)
+        return np.sqrt((delta ** 2).sum(axis=1)) * side
+
+    def selective_rates(self, pop: str, rate, center, width=None):
+        """Stimulus-selective Poisson rates: ``rate exp(-(dist/width)^2)`` around ``center``.
+
+        On the ring ``width`` is in neurons as W25's ``exp(-((n - n0)/18)^2)`` (default
+        ``drive.selectivity_width``), ``center`` an angle (rad); on the sheet ``width`` and
+        the distance are in um, ``center`` an (x, y) pair in fractions of the side.
+        """
+        d = self.distance(pop, center)
+        if self.geometry == "ring":
+            n = self.sizes[pop]
+            width = float(self.model["drive.selectivity_width"]) if width is None else width
+            d = d * n / (2 * np.pi)
+        return rate * np.exp(-(d / width) ** 2)
+
+
+def _positions(n, copies, geometry, rng):
+    if geometry == "ring":
+        theta = 2 * np.pi * np.arange(n) / n
+        xy = np.column_stack([np.cos(theta), np.sin(theta)])
+    else:
+        xy = rng.uniform(0, 1, size=(n, 2))
+    return np.tile(xy, (copies, 1)), np.repeat(np.arange(copies), n)
+
+
+def _distance_expr(geometry):
+    if geometry == "ring":
+        return "sqrt((x_pre - x_post)**2 + (y_pre - y_post)**2)"
+    # periodic square of side 1: |delta| folded into [0, 1/2]
+    return ("sqrt((0.5 - abs(0.5 - abs(x_pre - x_post)))**2"
+            " + (0.5 - abs(0.5 - abs(y_pre - y_post)))**2)")
+
+
+def _kernel_params(model, geometry, path, n_pre):
+    """(peak weight in nS, sigma, peak probability) of pathway ``path`` ('EE', 'EI', 'IE')."""
+    A = float(model[f"connectivity.{path}_A"] / nS)
+    sigma_ring = float(model[f"connectivity.{path}_sigma"])
+    if geometry == "ring":
+        return A / (sigma_ring * np.sqrt(2 * np.pi)), sigma_ring, float(model[f"connectivity.{path}_p"])
+    sigma = float(model[f"sheet.{path}_sigma"])
+    p = float(model[f"sheet.{path}_p"])
+    n_ring = int(model["sheet.ring_n_inh" if path == "IE" else "sheet.ring_n_exc"])
+    total = _ring_total(A, sigma_ring, n_ring)
+    # expected sum over uniform presynaptic positions of p K(d) * w_peak K(d): K^2 integrates
+    # to pi sigma^2 on the plane (sigma << side)
+    expected = n_pre * p * np.pi * sigma ** 2
+    return total / expected, sigma, p
+
+
+def _connect(syn, model, geometry, path, n_pre_copy, n_pre, n_post, weight_vars, self_conn):
+    w_peak, sigma, p = _kernel_params(model, geometry, path, n_pre_copy)
+    d = _distance_expr(geometry)
+    kernel = f"exp(-0.5*({d}/{float(sigma)!r})**2)"
+    cond = "copy_pre == copy_post"
+    if not self_conn:
+        cond += " and i != j"
+    if p >= 1:
+        syn.connect(condition=cond)
+    else:
+        syn.connect(condition=cond, p=f"{float(p)!r}*{kernel}")
+    for var, scale in weight_vars.items():
+        setattr(syn, var, f"{float(w_peak * scale)!r}*nS*{kernel}")
+
+
+def build_microcircuit(model, *, n_exc=None, n_pv=None, n_som=None, geometry=None, copies=None,
+                       stdp=None, three_factor=None, rng_seed=None,
+                       name: str = "mc") -> Microcircuit:
+    """Build the L5 microcircuit from ``model`` (sections ``connectivity``, ``sheet``,
+    ``drive``, ``stdp``, the cell sections and ``synapses``).
+
+    Parameters
+    ----------
+    model : spikemod.params.Model
+    n_exc, n_pv, n_som : int, optional
+        Population sizes per copy (default: ``connectivity.n_exc`` ...).
+    geometry : {'ring', 'sheet'}, optional
+        Default ``connectivity.geometry``.
+    copies : int, optional
+        Independent replicas (default ``connectivity.copies``).
+    stdp, three_factor : bool, optional
+        E->E plasticity and its three-factor form (defaults from the ``stdp`` section).
+    rng_seed : int, optional
+        Seed for the sheet positions (NumPy; the connectivity itself uses Brian2's seed).
+
+    Must be called inside :func:`spikemod.device.simulation` (device and ``dt`` set). Drive
+    rates start at ``drive.rate_soma`` (uniform, no selectivity) and ``drive.rate_dend``.
+    """
+    geometry = geometry or model["connectivity.geometry"]
+    if geometry not in ("ring", "sheet"):
+        raise ValueError(f"geometry {geometry!r} is not allowed (allowed: 'ring', 'sheet')")
+    copies = int(copies if copies is not None else model["connectivity.copies"])
+    sizes = {"pyr": int(n_exc if n_exc is not None else model["connectivity.n_exc"]),
+             "pv": int(n_pv if n_pv is not None else model["connectivity.n_pv"]),
+             "som": int(n_som if n_som is not None else model["connectivity.n_som"])}
+    if sizes["pyr"] < 1:
+        raise ValueError(f"n_exc = {sizes['pyr']} is not allowed (at least 1 pyramidal cell)")
+    plastic = bool(model["stdp.enabled"] if stdp is None else stdp)
+    three = bool(model["stdp.three_factor"] if three_factor is None else three_factor)
+    rng = np.random.default_rng(rng_seed)
+
+    pyr = make_pyramidal(sizes["pyr"] * copies, model, synaptic=True, name=f"{name}_pyr",
+                         extra_eqs=POSITION_EQS)
+    groups = {"pyr": pyr}
+    for kind in ("pv", "som"):
+        groups[kind] = (make_interneuron(sizes[kind] * copies, model, kind, synaptic=True,
+                                         name=f"{name}_{kind}", extra_eqs=POSITION_EQS)
+                        if sizes[kind] > 0 else None)
+    positions = {}
+    for pop, g in groups.items():
+        if g is None:
+            continue
+        xy, copy = _positions(sizes[pop], copies, geometry, rng)
+        g.x, g.y, g.copy = xy[:, 0], xy[:, 1], copy
+        positions[pop] = xy
+    objects = [g for g in groups.values() if g is not None]
+
+    dly = {k: model[f"connectivity.delay_{k}"] for k in ("EE", "EI", "IE")}
+    ampa_ee, nmda_ee = (float(model["connectivity.EE_ampa_scale"]),
+                        float(model["connectivity.EE_nmda_scale"]))
+    synapses = {}
+
+    # E -> E onto the soma, optionally plastic
+    if plastic:
+        eqs = STDP_PARAMS + (THREE_FACTOR_EQS if three else "")
+        on_pre, on_post = ((THREE_FACTOR_PRE, THREE_FACTOR_POST) if three
+                           else (STDP_PRE, STDP_POST))
+        ee = Synapses(pyr, pyr, eqs, on_pre=on_pre, on_post=on_post, delay=dly["EE"],
+                      method="euler", name=f"{name}_EE")
+    else:
+        ee = Synapses(pyr, pyr, "w : siemens\nr_nmda : 1 (shared, constant)",
+                      on_pre="g_ampa_s_post += w\ng_nmda_s_post += r_nmda*w",
+                      delay=dly["EE"], name=f"{name}_EE")
+    _connect(ee, model, geometry, "EE", sizes["pyr"], sizes["pyr"] * copies,
+             sizes["pyr"] * copies, {"w": ampa_ee}, self_conn=False)
+    ee.r_nmda = nmda_ee / ampa_ee if ampa_ee > 0 else 0.0
+    if plastic:
+        w_max = model["stdp.w_max"]
+        ee.w_max = w_max
+        ee.A_pre = float(model["stdp.A_plus"]) * w_max
+        ee.A_post = float(model["stdp.A_plus"]) * float(model["stdp.A_minus_ratio"]) * w_max
+        ee.tau_plus, ee.tau_minus = model["stdp.tau_plus"], model["stdp.tau_minus"]
+        if three:
+            ee.tau_c, ee.tau_s = model["stdp.tau_c"], model["stdp.tau_s"]
+    synapses["EE"] = ee
+
+    # E -> PV, E -> SOM (AMPA + NMDA)
+    ei_scales = {"w_ampa": float(model["connectivity.EI_ampa_scale"]),
+                 "w_nmda": float(model["connectivity.EI_nmda_scale"])}
+    for kind, key in (("pv", "EPV"), ("som", "ESOM")):
+        if groups[kind] is None:
+            continue
+        s = Synapses(pyr, groups[kind], "w_ampa : siemens\nw_nmda : siemens",
+                     on_pre="g_ampa_post += w_ampa\ng_nmda_post += w_nmda",
+                     delay=dly["EI"], name=f"{name}_{key}")
+        _connect(s, model, geometry, "EI", sizes["pyr"], sizes["pyr"] * copies,
+                 sizes[kind] * copies, ei_scales, self_conn=True)
+        synapses[key] = s
+
+    # PV -> soma, SOM -> apical dendrite (GABA_A)
+    for kind, key, target, scale in (("pv", "PVE", "g_gaba_s", 1.0),
+                                     ("som", "SOME", "g_gaba_d",
+                                      float(model["connectivity.SOM_scale"]))):
+        if groups[kind] is None:
+            continue
+        s = Synapses(groups[kind], pyr, "w : siemens", on_pre=f"{target}_post += w",
+                     delay=dly["IE"], name=f"{name}_{key}")
+        _connect(s, model, geometry, "IE", sizes[kind], sizes[kind] * copies,
+                 sizes["pyr"] * copies, {"w": scale}, self_conn=True)
+        synapses[key] = s
+    objects += list(synapses.values())
+
+    # Poisson drive: one source per target cell (one-to-one), per-cell rates
+    drive = {}
+    w_ff, w_fb = model["drive.w_ff"], model["drive.w_fb"]
+    w_inh = w_ff * float(model["drive.w_ff_inh_scale"])
+    specs = [("ff_pyr", pyr, w_ff, "g_ampa_s_post += w_in\ng_nmda_s_post += w_in",
+              model["drive.rate_soma"]),
+             ("fb_pyr", pyr, w_fb, "g_ampa_d_post += w_in\ng_nmda_d_post += w_in",
+              model["drive.rate_dend"])]
+    for kind in ("pv", "som"):
+        if groups[kind] is not None:
+            specs.append((f"ff_{kind}", groups[kind], w_inh,
+                          "g_ampa_post += w_in\ng_nmda_post += w_in", model["drive.rate_soma"]))
+    for key, target, weight, on_pre, rate in specs:
+        src = PoissonGroup(len(target), rates=rate, name=f"{name}_{key}")
+        syn = Synapses(src, target, "w_in : siemens (shared, constant)", on_pre=on_pre,
+                       name=f"{name}_{key}_syn")
+        syn.connect(j="i")
+        syn.w_in = weight
+        drive[key] = src
+        objects += [src, syn]
+
+    return Microcircuit(model=model, geometry=geometry, copies=copies, sizes=sizes, pyr=pyr,
+                        pv=groups["pv"], som=groups["som"], synapses=synapses, drive=drive,
+                        positions=positions, plastic=plastic, three_factor=three,
+                        objects=objects)
