@@ -29,8 +29,9 @@ Plasticity on E->E (``stdp`` section; MODEL.md s3): pair-based all-to-all traces
 ``A_+ = A_plus w_max``, ``A_- = A_minus_ratio A_+`` and hard bounds ``[0, w_max]``. The plastic
 variable ``w`` is the AMPA weight; NMDA follows at the fixed ratio ``EE_nmda_scale/EE_ampa_scale``.
 Three-factor form (``stdp.three_factor``; Izhikevich 2007 distal reward [I07]): the STDP pairings
-write an eligibility trace ``c`` (decay ``tau_c``) and ``dw/dt = c M / tau_s`` with ``M`` the
-postsynaptic cell's ``modulator`` variable (set by the protocol or by the neuromodulation layer).
+write an eligibility trace ``elig`` (decay ``tau_c``) and ``dw/dt = c M / tau_s`` with ``M`` the
+postsynaptic cell's ``modulator`` variable (set by the protocol or by the neuromodulation layer);
+the bounds are applied when the synapse transmits (``w`` is clipped before it is used).
 
 ``copies > 1`` builds that many independent replicas of the circuit in the same groups
 (block-diagonal connectivity): protocols use it to simulate conditions side by side in one run
@@ -58,10 +59,9 @@ modulator : 1
 """
 
 STDP_PARAMS = """
-w : siemens
 r_nmda : 1 (shared, constant)
-A_pre : siemens (shared, constant)
-A_post : siemens (shared, constant)
+A_plus : siemens (shared, constant)
+A_minus : siemens (shared, constant)
 w_max : siemens (shared, constant)
 tau_plus : second (shared, constant)
 tau_minus : second (shared, constant)
@@ -73,30 +73,31 @@ dapost/dt = -apost/tau_minus : siemens (event-driven)
 STDP_PRE = """
 g_ampa_s_post += w
 g_nmda_s_post += r_nmda*w
-apre += A_pre
+apre += A_plus
 w = clip(w - apost, 0*nS, w_max)
 """
 STDP_POST = """
-apost += A_post
+apost += A_minus
 w = clip(w + apre, 0*nS, w_max)
 """
 
 #: three-factor form: pairings write the eligibility trace, the modulator turns it into dw
 THREE_FACTOR_EQS = """
-dc/dt = -c/tau_c : siemens (clock-driven)
-dw/dt = c*modulator_post/tau_s : siemens (clock-driven)
+delig/dt = -elig/tau_c : siemens (clock-driven)
+dw/dt = elig*modulator_post/tau_s : siemens (clock-driven)
 tau_c : second (shared, constant)
 tau_s : second (shared, constant)
 """
 THREE_FACTOR_PRE = """
+w = clip(w, 0*nS, w_max)
 g_ampa_s_post += w
 g_nmda_s_post += r_nmda*w
-apre += A_pre
-c -= apost
+apre += A_plus
+elig -= apost
 """
 THREE_FACTOR_POST = """
-apost += A_post
-c += apre
+apost += A_minus
+elig += apre
 """
 
 
@@ -134,6 +135,24 @@ class Microcircuit:
         """A Brian2 Network holding the circuit and ``extra`` objects (monitors ...)."""
         return Network(*self.objects, *extra)
 
+    def synapse_count(self, key: str) -> int:
+        """Number of synapses of pathway ``key``, known before a standalone build only when the
+        connectivity is deterministic (ring with probability 1); otherwise from the built object
+        in runtime mode."""
+        syn = self.synapses[key]
+        try:
+            return len(syn)
+        except Exception:   # standalone: not built yet
+            pass
+        path = {"EE": "EE", "EPV": "EI", "ESOM": "EI", "PVE": "IE", "SOME": "IE"}[key]
+        if self.geometry != "ring" or float(self.model[f"connectivity.{path}_p"]) < 1:
+            raise ValueError(f"the number of {key} synapses of a random circuit is not known "
+                             "before a standalone build; use a ring with probability 1")
+        pre, post = {"EE": ("pyr", "pyr"), "EPV": ("pyr", "pv"), "ESOM": ("pyr", "som"),
+                     "PVE": ("pv", "pyr"), "SOME": ("som", "pyr")}[key]
+        n_pre, n_post = self.sizes[pre], self.sizes[post]
+        return self.copies * n_pre * (n_post - 1 if key == "EE" else n_post)
+
     @property
     def populations(self) -> dict:
         """``{name: group}`` of the populations that exist (size > 0)."""
@@ -141,7 +160,8 @@ class Microcircuit:
                 if g is not None}
 
     def distance(self, pop: str, center) -> np.ndarray:
-        """Distance of each cell of ``pop`` from ``center`` (ring: angle, rad; sheet: um)."""
+        """Distance of each cell of one copy of ``pop`` from ``center`` (ring: angle, rad;
+        sheet: um). Every copy has the same layout."""
         pos = self.positions[pop]
         if self.geometry == "ring":
             theta = np.arctan2(pos[:, 1], pos[:, 0])
@@ -264,7 +284,7 @@ def build_microcircuit(model, *, n_exc=None, n_pv=None, n_som=None, geometry=Non
             continue
         xy, copy = _positions(sizes[pop], copies, geometry, rng)
         g.x, g.y, g.copy = xy[:, 0], xy[:, 1], copy
-        positions[pop] = xy
+        positions[pop] = xy[:sizes[pop]]   # the same layout in every copy
     objects = [g for g in groups.values() if g is not None]
 
     dly = {k: model[f"connectivity.delay_{k}"] for k in ("EE", "EI", "IE")}
@@ -274,7 +294,7 @@ def build_microcircuit(model, *, n_exc=None, n_pv=None, n_som=None, geometry=Non
 
     # E -> E onto the soma, optionally plastic
     if plastic:
-        eqs = STDP_PARAMS + (THREE_FACTOR_EQS if three else "")
+        eqs = STDP_PARAMS + (THREE_FACTOR_EQS if three else "w : siemens\n")
         on_pre, on_post = ((THREE_FACTOR_PRE, THREE_FACTOR_POST) if three
                            else (STDP_PRE, STDP_POST))
         ee = Synapses(pyr, pyr, eqs, on_pre=on_pre, on_post=on_post, delay=dly["EE"],
@@ -289,8 +309,8 @@ def build_microcircuit(model, *, n_exc=None, n_pv=None, n_som=None, geometry=Non
     if plastic:
         w_max = model["stdp.w_max"]
         ee.w_max = w_max
-        ee.A_pre = float(model["stdp.A_plus"]) * w_max
-        ee.A_post = float(model["stdp.A_plus"]) * float(model["stdp.A_minus_ratio"]) * w_max
+        ee.A_plus = float(model["stdp.A_plus"]) * w_max
+        ee.A_minus = float(model["stdp.A_plus"]) * float(model["stdp.A_minus_ratio"]) * w_max
         ee.tau_plus, ee.tau_minus = model["stdp.tau_plus"], model["stdp.tau_minus"]
         if three:
             ee.tau_c, ee.tau_s = model["stdp.tau_c"], model["stdp.tau_s"]

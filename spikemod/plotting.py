@@ -155,3 +155,100 @@ def bac_figure(rows, runs, v_ca_mV=-30.0):
                title=f"plateau {info[cond]['plateau_ms']:.1f} ms")
     fig.suptitle("BAC firing: calcium plateau needs the BAP and dendritic input together")
     return fig
+
+
+# -- microcircuit figures (spikemod.microcircuit) ---------------------------------------------
+def network_gain_figure(rows, gains):
+    """network-gain: population rate (top) and burst-mode fraction (bottom) against
+    feed-forward drive, one column per coupling, one curve per dendritic drive; right: gain."""
+    couplings = sorted({r["coupling"] for r in rows})
+    dends = sorted({r["dend_drive_Hz"] for r in rows})
+    ncol = len(couplings) + 1
+    fig, axes = figure(2, ncol, width=2.6 * ncol, height=4.8)
+    top = max(r["rate_Hz"] for r in rows)
+    for col, gc in enumerate(couplings):
+        rates, modes = {}, {}
+        for dd in dends:
+            sel = sorted((r for r in rows if r["coupling"] == gc and r["dend_drive_Hz"] == dd),
+                         key=lambda r: r["drive_Hz"])
+            x = [r["drive_Hz"] for r in sel]
+            rates[f"{dd:g} Hz"] = [r["rate_Hz"] for r in sel]
+            modes[f"{dd:g} Hz"] = [r["burst_mode_fraction"] for r in sel]
+        family(axes[0, col], x, rates, ylabel="pyramidal rate (Hz)" if col == 0 else "",
+               title=f"coupling g_c = {gc:g}", legend_title="dendritic drive", cmap="plasma",
+               legend=(col == 0))
+        family(axes[1, col], x, modes, xlabel="feed-forward drive (Hz)",
+               ylabel="burst-mode fraction" if col == 0 else "", cmap="plasma", legend=False)
+        axes[0, col].set_ylim(0, 1.05 * top + 1e-9)
+        axes[1, col].set_ylim(-0.05, 1.05)
+    family(axes[0, -1], dends, {f"g_c = {gc:g}": [gains[(dd, gc)] for dd in dends]
+                                for gc in couplings},
+           xlabel="dendritic drive (Hz)", ylabel="gain (Hz per Hz of drive)",
+           title="gain over firing points", cmap="viridis")
+    axes[1, -1].axis("off")
+    fig.suptitle("Microcircuit population gain: dendritic drive and coupling")
+    return fig
+
+
+def inhibition_gain_figure(rows, summary):
+    """inhibition-gain: f-I per condition (left), gain and rheobase per condition (right)."""
+    fig, axes = figure(1, 3, width=9.0, height=2.9)
+    for s in summary:
+        sel = [r for r in rows if r["condition"] == s["condition"]]
+        axes[0, 0].plot([r["I_soma_pA"] for r in sel], [r["rate_Hz"] for r in sel], "o-",
+                        ms=2.5, color=COLORS.get(s["condition"]), label=s["condition"])
+    axes[0, 0].set_xlabel("I_soma (pA)")
+    axes[0, 0].set_ylabel("rate (Hz)")
+    axes[0, 0].legend()
+    names = [s["condition"] for s in summary]
+    colors = [COLORS.get(n, "0.5") for n in names]
+    axes[0, 1].bar(names, [s["gain_Hz_per_pA"] for s in summary], color=colors)
+    axes[0, 1].set_ylabel("gain (Hz/pA)")
+    axes[0, 2].bar(names, [s["rheobase_pA"] for s in summary], color=colors)
+    axes[0, 2].set_ylabel("rheobase (pA)")
+    fig.suptitle("SOM (dendrite) inhibition divides gain; PV (soma) inhibition shifts threshold")
+    return fig
+
+
+def ring_gating_figure(rows):
+    """ring-gating: rate of every pyramidal cell against distance from the stimulus."""
+    fig, axes = figure(1, 2, width=7.0, height=2.9)
+    for cond, color in (("pv_off", COLORS["control"]), ("pv_on", COLORS["pv"])):
+        sel = sorted((r for r in rows if r["condition"] == cond), key=lambda r: r["neuron"])
+        axes[0, 0].plot([r["neuron"] for r in sel], [r["rate_Hz"] for r in sel], "-",
+                        color=color, label=cond)
+        sel = sorted(sel, key=lambda r: r["distance_rad"])
+        axes[0, 1].plot([r["distance_rad"] for r in sel], [r["rate_Hz"] for r in sel], ".",
+                        ms=3, color=color, label=cond)
+    axes[0, 0].set_xlabel("pyramidal cell (ring position)")
+    axes[0, 0].set_ylabel("rate (Hz)")
+    axes[0, 0].legend()
+    axes[0, 1].set_xlabel("distance from stimulus (rad)")
+    fig.suptitle("PV->E inhibition gates the neighbours of a localised stimulus")
+    return fig
+
+
+def weight_figure(series: dict, ylabel="mean E->E weight (nS)", title="", shade=None,
+                  second=None):
+    """Weight trajectories ``{label: (t_s, w)}``; ``shade`` = (t_on, t_off) marks a pulse;
+    ``second`` = (t_s, y, label) adds a lower panel (e.g. dw/dt)."""
+    fig, axes = figure(2 if second else 1, 1, width=5.0, height=4.8 if second else 2.8,
+                       sharex=True)
+    palette = {"burst": COLORS["dend"], "no_burst": COLORS["soma"]}
+    for label, (t, w) in series.items():
+        axes[0, 0].plot(t, w, color=palette.get(label), label=label)
+    axes[0, 0].set_ylabel(ylabel)
+    if len(series) > 1:
+        axes[0, 0].legend()
+    if second:
+        t, y, lab = second
+        axes[1, 0].plot(t, y, color="k")
+        axes[1, 0].axhline(0, color="0.6", lw=0.8)
+        axes[1, 0].set_ylabel(lab)
+    for ax in axes[:, 0]:
+        if shade:
+            ax.axvspan(*shade, color=COLORS["pv"], alpha=0.2, lw=0)
+    axes[-1, 0].set_xlabel("time (s)")
+    if title:
+        fig.suptitle(title)
+    return fig

@@ -1,0 +1,348 @@
+"""Experiments on the L5 microcircuit: the network claims of [RG25] (MODEL.md s3).
+
+Each function builds its circuit(s) with :func:`spikemod.network.build_microcircuit`, runs one
+simulation on the requested device and returns plain arrays and row dicts whose keys are the
+protocols' CSV columns. Conditions that must be compared run side by side as independent
+copies of the circuit in the same simulation (``copies``), so one build serves them all and
+they share the drive statistics.
+
+* :func:`network_gain` - population f-I under a staircase of feed-forward drive, for
+  dendritic drive and coupling levels [claims 1-2].
+* :func:`inhibition_gain` - pyramidal f-I with dendrite-targeted (SOM) or soma-targeted (PV)
+  inhibition [claims 3-4].
+* :func:`ring_gating` - localised stimulus on the ring with PV->E on and off [claim 4].
+* :func:`stdp_burst` - plastic circuits with bursting on and off [claim 5].
+* :func:`gain_pulse` - a brief coupling pulse in a plastic circuit [claim 6].
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from brian2 import (Hz, PoissonGroup, SpikeMonitor, StateMonitor, Synapses, nS, pA,
+                    second)
+
+from spikemod.analysis.fi import fi_gain, rates_in_window, rheobase
+from spikemod.cells import grid_values
+from spikemod.device import simulation
+from spikemod.network import build_microcircuit, ring_kernel
+
+__all__ = ["network_gain", "inhibition_gain", "ring_gating", "stdp_burst", "gain_pulse",
+           "weight_change_summary", "gains_by_condition", "fi_summary", "scaled_recurrence", "NETWORK_GAIN_COLUMNS", "INHIBITION_COLUMNS",
+           "INHIBITION_SUMMARY_COLUMNS", "RING_GATING_COLUMNS", "STDP_BURST_COLUMNS",
+           "STDP_BURST_SUMMARY_COLUMNS", "GAIN_PULSE_COLUMNS", "CircuitRun"]
+
+NETWORK_GAIN_COLUMNS = ["drive_Hz", "dend_drive_Hz", "coupling", "rate_Hz",
+                        "burst_mode_fraction"]
+INHIBITION_COLUMNS = ["condition", "I_soma_pA", "rate_Hz"]
+INHIBITION_SUMMARY_COLUMNS = ["condition", "gain_Hz_per_pA", "rheobase_pA"]
+RING_GATING_COLUMNS = ["neuron", "distance_rad", "condition", "rate_Hz"]
+STDP_BURST_COLUMNS = ["condition", "time_s", "mean_weight"]
+STDP_BURST_SUMMARY_COLUMNS = ["condition", "dw_per_s", "t90_s"]
+GAIN_PULSE_COLUMNS = ["time_s", "coupling", "mean_weight", "dw_dt"]
+
+
+@dataclass
+class CircuitRun:
+    """Rows for the CSV, spikes in canonical form per population, and extras for provenance."""
+
+    rows: list
+    spikes: dict          # {population: (ids, times_s)}
+    t_stop: float
+    info: dict
+
+
+def scaled_recurrence(model, scale):
+    """A copy of ``model`` with the E->E amplitude ``connectivity.EE_A`` multiplied by ``scale``.
+
+    At W25's full strength the ring is a self-sustaining attractor that saturates at 45-65 Hz
+    under uniform drive; the gain and plasticity protocols use a weaker recurrence (default
+    0.15) to keep a graded operating range. ``scale = 1`` returns an unchanged copy.
+    """
+    new = model.copy()
+    if scale != 1:
+        value = float(scale) * float(model["connectivity.EE_A"] / nS)
+        new.set("connectivity.EE_A", f"{value!r} nS", source=f"EE_A x {scale:g} (protocol)")
+    return new
+
+
+def _spikes(mon):
+    return np.asarray(mon.i[:], dtype=np.int64), np.asarray(mon.t[:] / second)
+
+
+def _monitors(mc):
+    return {pop: SpikeMonitor(g, name=f"{g.name}_spikes") for pop, g in mc.populations.items()}
+
+
+# ---------------------------------------------------------------------------------------------
+def network_gain(model, drive_Hz, dend_drive_Hz, coupling, step=0.5 * second, device="runtime",
+                 seed=None, build_dir=None, report=None) -> CircuitRun:
+    """Population f-I of the pyramidal cells [RG25 claims 1-2].
+
+    One circuit copy per (dendritic drive, coupling) pair, all in one simulation. The
+    feed-forward Poisson rate onto every pyramidal soma (and onto the interneurons, at W25's
+    weak weight) steps through ``drive_Hz``; each step lasts ``step`` and its second half is
+    measured (mean pyramidal rate; burst-mode fraction = share of time steps with the calcium
+    switch on). The dendritic feedback rate and ``g_c`` are fixed per copy.
+    """
+    dend, gc = grid_values(dend_drive_Hz, coupling)
+    copies = dend.size
+    dt = model["sim.dt"]
+    half = step / 2
+    with simulation(device, seed=seed, dt=dt, build_dir=build_dir) as sim:
+        mc = build_microcircuit(model, copies=copies)
+        n = mc.sizes["pyr"]
+        copy = np.repeat(np.arange(copies), n)
+        mc.pyr.g_c = gc[copy]
+        mc.drive["fb_pyr"].rates = dend[copy] * Hz
+        mons = _monitors(mc)
+        bursts = StateMonitor(mc.pyr, "burst_steps", record=True, dt=half,
+                              when="end", name="burst_steps_mon")
+        net = mc.network(*mons.values(), bursts)
+        for rate in drive_Hz:
+            for key, src in mc.drive.items():
+                if key.startswith("ff_"):
+                    src.rates = rate * Hz
+            net.run(step, report=report)
+        sim.finish()
+        spikes = {pop: _spikes(m) for pop, m in mons.items()}
+        steps = np.asarray(bursts.burst_steps[:])   # (neurons, samples at half-step ends)
+    ids, times = spikes["pyr"]
+    step_s, n_window = float(step / second), int(round(float(half / dt)))
+    rows = []
+    for k, rate in enumerate(drive_Hz):
+        t0, t1 = (k + 0.5) * step_s, (k + 1) * step_s
+        r = rates_in_window(ids, times, n * copies, t0, t1)
+        bmf = (steps[:, 2 * k + 1] - steps[:, 2 * k]) / n_window
+        for c in range(copies):
+            sel = copy == c
+            rows.append({"drive_Hz": float(rate), "dend_drive_Hz": float(dend[c]),
+                         "coupling": float(gc[c]), "rate_Hz": float(r[sel].mean()),
+                         "burst_mode_fraction": float(bmf[sel].mean())})
+    return CircuitRun(rows, spikes, len(drive_Hz) * step_s,
+                      {"copies": copies, "cells_per_copy": mc.sizes})
+
+
+def gains_by_condition(rows, x="drive_Hz", keys=("dend_drive_Hz", "coupling")):
+    """Least-squares slope of rate against ``x`` over the firing points, per condition."""
+    out = {}
+    for cond in sorted({tuple(r[k] for k in keys) for r in rows}):
+        sel = [r for r in rows if tuple(r[k] for k in keys) == cond]
+        out[cond] = fi_gain([r[x] for r in sel], [r["rate_Hz"] for r in sel])
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+def inhibition_gain(model, I_soma_pA, I_dend_pA=600.0, coupling=1.0, inh_rate_Hz=3000.0,
+                    conditions=("control", "som", "pv"), burn_in=0.3 * second,
+                    duration=2 * second, device="runtime", seed=None, build_dir=None,
+                    report=None) -> CircuitRun:
+    """Pyramidal f-I with dendrite- or soma-targeted inhibition [RG25 claims 3-4].
+
+    Isolated synaptic pyramidal cells (one per somatic current and condition; circuit copies
+    of one cell without recurrent synapses) receive constant ``I_soma`` and dendritic current
+    ``I_dend_pA`` at coupling ``coupling``. ``som``: GABA_A Poisson input of total rate
+    ``inh_rate_Hz`` onto the apical dendrite (raised SOM activity); ``pv``: the same input onto
+    the soma (raised PV activity); ``control``: none. Each event has the peak I->E ring weight
+    ``IE_A / (IE_sigma sqrt(2 pi))`` (W25). Rates over ``duration`` after ``burn_in``; rheobase
+    = smallest current that fires, gain = least-squares slope over the firing points.
+    """
+    I, cond_idx = grid_values(I_soma_pA, np.arange(len(conditions)))
+    cond_idx = cond_idx.astype(int)
+    n = I.size
+    w_inh = ring_kernel(0.0, float(model["connectivity.IE_A"] / nS),
+                        float(model["connectivity.IE_sigma"])) * nS
+    with simulation(device, seed=seed, dt=model["sim.dt"], build_dir=build_dir) as sim:
+        mc = build_microcircuit(model, n_exc=1, n_pv=0, n_som=0, copies=n, stdp=False)
+        for src in mc.drive.values():
+            src.rates = 0 * Hz
+        mc.pyr.I_soma = I * pA
+        mc.pyr.I_dend = I_dend_pA * pA
+        mc.pyr.g_c = coupling
+        names = np.asarray(conditions)[cond_idx]
+        inh = PoissonGroup(n, rates=np.where(names == "control", 0.0, inh_rate_Hz) * Hz,
+                           name="inhibition")
+        on_dend = Synapses(inh, mc.pyr, on_pre="g_gaba_d_post += w_inh",
+                           namespace={"w_inh": w_inh}, name="inh_dend")
+        on_dend.connect(i=np.flatnonzero(names == "som"), j=np.flatnonzero(names == "som"))
+        on_soma = Synapses(inh, mc.pyr, on_pre="g_gaba_s_post += w_inh",
+                           namespace={"w_inh": w_inh}, name="inh_soma")
+        on_soma.connect(i=np.flatnonzero(names == "pv"), j=np.flatnonzero(names == "pv"))
+        mon = SpikeMonitor(mc.pyr, name="pyr_spikes")
+        net = mc.network(inh, on_dend, on_soma, mon)
+        net.run(burn_in + duration, report=report)
+        sim.finish()
+        ids, times = _spikes(mon)
+    t0 = float(burn_in / second)
+    t1 = t0 + float(duration / second)
+    rate = rates_in_window(ids, times, n, t0, t1)
+    rows = [{"condition": str(names[k]), "I_soma_pA": float(I[k]), "rate_Hz": float(rate[k])}
+            for k in np.lexsort((I, cond_idx))]
+    return CircuitRun(rows, {"pyr": (ids, times)}, t1,
+                      {"inhibitory_weight_nS": float(w_inh / nS),
+                       "inh_rate_Hz": float(inh_rate_Hz), "I_dend_pA": float(I_dend_pA),
+                       "coupling": float(coupling)})
+
+
+def fi_summary(rows, conditions):
+    """``INHIBITION_SUMMARY_COLUMNS`` rows: gain (Hz/pA) and rheobase (pA) per condition."""
+    out = []
+    for cond in conditions:
+        sel = [r for r in rows if r["condition"] == cond]
+        I = [r["I_soma_pA"] for r in sel]
+        r = [r["rate_Hz"] for r in sel]
+        out.append({"condition": cond, "gain_Hz_per_pA": fi_gain(I, r),
+                    "rheobase_pA": rheobase(I, r)})
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+def ring_gating(model, stim_rate_Hz=None, center_rad=np.pi, burn_in=0.3 * second,
+                duration=1 * second, device="runtime", seed=None, build_dir=None,
+                report=None) -> CircuitRun:
+    """Localised stimulus on the W25 ring with PV->E connections on and off [RG25 claim 4].
+
+    Two copies of the ring: ``pv_on`` (the model's PV->E kernel) and ``pv_off`` (PV->E
+    weights zero). Both receive the same stimulus: feed-forward Poisson drive of
+    ``stim_rate_Hz`` (default ``drive.rate_soma``) with W25's selectivity
+    ``exp(-((n - n0)/width)^2)`` around ``center_rad``, onto pyramidal and PV cells. Rates of
+    every pyramidal cell over ``duration`` after ``burn_in``.
+    """
+    rate = model["drive.rate_soma"] if stim_rate_Hz is None else stim_rate_Hz * Hz
+    conditions = ("pv_on", "pv_off")
+    with simulation(device, seed=seed, dt=model["sim.dt"], build_dir=build_dir) as sim:
+        mc = build_microcircuit(model, geometry="ring", copies=2)
+        if mc.pv is None:
+            raise ValueError("ring-gating needs PV cells (connectivity.n_pv > 0)")
+        for pop in ("pyr", "pv", "som"):
+            key = f"ff_{pop}"
+            if key in mc.drive:
+                mc.drive[key].rates = np.tile(mc.selective_rates(pop, rate, center_rad), 2)
+        mc.synapses["PVE"].w["copy_pre == 1"] = 0 * nS
+        mons = _monitors(mc)
+        net = mc.network(*mons.values())
+        net.run(burn_in + duration, report=report)
+        sim.finish()
+        spikes = {pop: _spikes(m) for pop, m in mons.items()}
+    n = mc.sizes["pyr"]
+    t0 = float(burn_in / second)
+    t1 = t0 + float(duration / second)
+    r = rates_in_window(*spikes["pyr"], 2 * n, t0, t1)
+    dist = mc.distance("pyr", center_rad)
+    rows = [{"neuron": j, "distance_rad": float(dist[j]), "condition": cond,
+             "rate_Hz": float(r[c * n + j])}
+            for c, cond in enumerate(conditions) for j in range(n)]
+    return CircuitRun(rows, spikes, t1, {"stimulus_rate_Hz": float(rate / Hz),
+                                         "center_rad": float(center_rad)})
+
+
+# ---------------------------------------------------------------------------------------------
+def _mean_weight_trace(mc, wmon, copies):
+    """Mean E->E weight (nS) per copy over the recorded times."""
+    w = np.asarray(wmon.w[:] / nS)                      # (synapses, samples)
+    copy_of = np.asarray(mc.pyr.copy[:])[np.asarray(mc.synapses["EE"].i[:])]
+    return np.array([w[copy_of == c].mean(axis=0) for c in range(copies)])
+
+
+def weight_change_summary(t_s, w):
+    """Speed of a weight trajectory: ``dw_per_s`` (least-squares slope, nS/s) and ``t90_s``
+    (first time the change from ``w[0]`` reaches 90 % of the total change; NaN if none)."""
+    t_s, w = np.asarray(t_s, float), np.asarray(w, float)
+    slope = float(np.polyfit(t_s, w, 1)[0])
+    total = w[-1] - w[0]
+    if total == 0:
+        return slope, float("nan")
+    reached = np.flatnonzero(np.abs(w - w[0]) >= 0.9 * abs(total))
+    return slope, float(t_s[reached[0]] - t_s[0])
+
+
+def stdp_burst(model, duration=10 * second, drive_Hz=1000.0, dend_drive_Hz=1000.0,
+               record_dt=0.1 * second, device="runtime", seed=None, build_dir=None,
+               report=None) -> CircuitRun:
+    """Identical plastic circuits with bursting on and off [RG25 claim 5].
+
+    Two copies of the plastic circuit (pair-based STDP on E->E, ``stdp`` section) with the same
+    feed-forward drive ``drive_Hz`` and dendritic drive ``dend_drive_Hz``: ``burst`` at
+    coupling 1 and ``no_burst`` at coupling 0 (the dendrite then cannot switch the soma into
+    burst mode, nor receive BAPs). Somatic rates are NOT matched: the rates, spikes per burst
+    and the weight change per postsynaptic spike are reported in ``info`` so the effect of
+    bursting can be separated from that of the extra spikes. Mean E->E weight per copy is
+    sampled every ``record_dt``.
+    """
+    conditions = ("burst", "no_burst")
+    with simulation(device, seed=seed, dt=model["sim.dt"], build_dir=build_dir) as sim:
+        mc = build_microcircuit(model, copies=2, stdp=True)
+        n = mc.sizes["pyr"]
+        mc.pyr.g_c = np.repeat([1.0, 0.0], n)
+        for key, src in mc.drive.items():
+            src.rates = (dend_drive_Hz if key == "fb_pyr" else drive_Hz) * Hz
+        mons = _monitors(mc)
+        wmon = StateMonitor(mc.synapses["EE"], "w", record=np.arange(mc.synapse_count("EE")),
+                            dt=record_dt, name="w_mon")
+        net = mc.network(*mons.values(), wmon)
+        net.run(duration, report=report)
+        sim.finish()
+        spikes = {pop: _spikes(m) for pop, m in mons.items()}
+        t = np.asarray(wmon.t / second)
+        mean_w = _mean_weight_trace(mc, wmon, 2)
+    T = float(duration / second)
+    r = rates_in_window(*spikes["pyr"], 2 * n, 0.0, T)
+    rows, info = [], {"drive_Hz": drive_Hz, "dend_drive_Hz": dend_drive_Hz}
+    for c, cond in enumerate(conditions):
+        rows += [{"condition": cond, "time_s": float(tk), "mean_weight": float(wk)}
+                 for tk, wk in zip(t, mean_w[c])]
+        rate = float(r[c * n:(c + 1) * n].mean())
+        slope, t90 = weight_change_summary(t, mean_w[c])
+        info[cond] = {"rate_Hz": rate, "dw_per_s": slope, "t90_s": t90,
+                      "dw_per_post_spike_nS": float((mean_w[c][-1] - mean_w[c][0])
+                                                    / max(rate * T, 1e-12))}
+    return CircuitRun(rows, spikes, T, info)
+
+
+def gain_pulse(model, baseline=0.0, pulse=1.0, t_on=2 * second, width=1 * second,
+               after=3 * second, drive_Hz=1000.0, dend_drive_Hz=1000.0,
+               record_dt=0.05 * second, device="runtime", seed=None, build_dir=None,
+               report=None) -> CircuitRun:
+    """A brief pulse of dendro-somatic coupling in a plastic circuit [RG25 claim 6].
+
+    Coupling ``g_c`` is ``baseline`` until ``t_on``, ``pulse`` for ``width`` (a neuromodulatory
+    gain pulse, e.g. alpha2A closing HCN), then ``baseline`` for ``after``; feed-forward and
+    dendritic drive are constant. Mean E->E weight sampled every ``record_dt``; ``dw_dt`` is
+    its central-difference derivative (nS/s). ``info`` holds the mean |dw/dt| in three windows
+    of the pulse's length: just before it, during it, and at the end of the run.
+    """
+    with simulation(device, seed=seed, dt=model["sim.dt"], build_dir=build_dir) as sim:
+        mc = build_microcircuit(model, copies=1, stdp=True)
+        for key, src in mc.drive.items():
+            src.rates = (dend_drive_Hz if key == "fb_pyr" else drive_Hz) * Hz
+        mons = _monitors(mc)
+        wmon = StateMonitor(mc.synapses["EE"], "w", record=np.arange(mc.synapse_count("EE")),
+                            dt=record_dt, name="w_mon")
+        net = mc.network(*mons.values(), wmon)
+        mc.pyr.g_c = baseline
+        net.run(t_on, report=report)
+        mc.pyr.g_c = pulse
+        net.run(width, report=report)
+        mc.pyr.g_c = baseline
+        net.run(after, report=report)
+        sim.finish()
+        spikes = {pop: _spikes(m) for pop, m in mons.items()}
+        t = np.asarray(wmon.t / second)
+        mean_w = _mean_weight_trace(mc, wmon, 1)[0]
+    on, off = float(t_on / second), float((t_on + width) / second)
+    g = np.where((t >= on) & (t < off), pulse, baseline)
+    dw = np.gradient(mean_w, t)
+    rows = [{"time_s": float(a), "coupling": float(b), "mean_weight": float(c),
+             "dw_dt": float(d)} for a, b, c, d in zip(t, g, mean_w, dw)]
+    T = off + float(after / second)
+    w_s = off - on
+    # equal-length windows: just before the pulse (after the start-up transient), the pulse,
+    # and the end of the run (has plasticity returned to its baseline speed?)
+    phases = {"before": (max(0.0, on - w_s), on), "pulse": (on, off),
+              "after": (max(off, T - w_s), T)}
+    info = {"baseline": baseline, "pulse": pulse, "t_on_s": on, "t_off_s": off}
+    for name, (a, b) in phases.items():
+        sel = (t >= a) & (t < b)
+        info[f"mean_abs_dw_dt_{name}"] = float(np.abs(dw[sel]).mean()) if sel.any() else None
+    return CircuitRun(rows, spikes, T, info)

@@ -1,0 +1,190 @@
+"""The microcircuit builder (spikemod.network) and the paper's network claims (MODEL.md s3).
+
+Builder tests run in runtime mode on tiny circuits. The claims run through the CLI, one
+protocol each with short runs in C++ standalone (the default device), and read their CSVs, so
+they check the user-facing contract too. Each claim test fails if the model stops showing it.
+"""
+
+import csv
+import json
+
+import numpy as np
+import pytest
+from brian2 import SpikeGeneratorGroup, Synapses, Hz, ms, nS
+
+from spikemod.cli import main
+from spikemod.device import simulation
+from spikemod.network import build_microcircuit, ring_kernel
+
+
+def _rows(path):
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def _header(path):
+    with open(path, newline="") as f:
+        return next(csv.reader(f))
+
+
+# -- builder ----------------------------------------------------------------------------------
+def test_ring_is_w25_all_to_all_with_gaussian_weights(model):
+    with simulation("runtime", seed=1, dt=model["sim.dt"]):
+        mc = build_microcircuit(model, n_exc=12, n_pv=6, n_som=4, copies=2)
+        ee = mc.synapses["EE"]
+        i, j = np.asarray(ee.i[:]), np.asarray(ee.j[:])
+        # all-to-all within each copy, no autapses, nothing across copies
+        assert len(ee) == 2 * 12 * 11
+        assert np.all(i // 12 == j // 12) and np.all(i != j)
+        theta = 2 * np.pi * (np.arange(24) % 12) / 12
+        chord = 2 * np.abs(np.sin((theta[i] - theta[j]) / 2))
+        expected = float(model["connectivity.EE_ampa_scale"]) * ring_kernel(
+            chord, float(model["connectivity.EE_A"] / nS), float(model["connectivity.EE_sigma"]))
+        assert np.allclose(np.asarray(ee.w[:] / nS), expected, rtol=1e-9)
+        assert float(ee.r_nmda[:]) == pytest.approx(0.35 / 1.75)
+        for key, n_pre, n_post in (("EPV", 12, 6), ("ESOM", 12, 4), ("PVE", 6, 12),
+                                   ("SOME", 4, 12)):
+            assert len(mc.synapses[key]) == 2 * n_pre * n_post, key
+
+
+def test_synapses_land_on_their_compartment(model):
+    """E->E and PV onto the soma, SOM onto the apical dendrite, feedback drive on the dendrite."""
+    with simulation("runtime", seed=1, dt=model["sim.dt"]):
+        mc = build_microcircuit(model, n_exc=2, n_pv=1, n_som=1, stdp=False)
+        code = {k: s.pre.code for k, s in mc.synapses.items()}
+        assert "g_ampa_s_post" in code["EE"] and "g_nmda_s_post" in code["EE"]
+        assert "g_gaba_s_post" in code["PVE"] and "g_gaba_d_post" in code["SOME"]
+        net = mc.network()
+        for src in mc.drive.values():
+            src.rates = 0 * Hz
+        mc.drive["fb_pyr"].rates = 2000 * Hz
+        net.run(20 * ms)
+        assert np.all(mc.pyr.g_ampa_d[:] > 0) and np.all(mc.pyr.g_ampa_s[:] == 0)
+        # the NMDA gate uses each compartment's own voltage
+        v_d = np.asarray(mc.pyr.v_d[:])
+        x = (v_d + 0.080) / 0.060
+        assert np.allclose(mc.pyr.B_mg_d[:], x ** 2 / (1 + x ** 2))
+
+
+def test_sheet_is_sparse_and_keeps_the_ring_input(model):
+    with simulation("runtime", seed=3, dt=model["sim.dt"]):
+        mc = build_microcircuit(model, geometry="sheet", n_exc=1500, n_pv=0, n_som=0,
+                                rng_seed=3)
+        ee = mc.synapses["EE"]
+        per_post = np.bincount(np.asarray(ee.j[:]), minlength=1500)
+        summed = np.bincount(np.asarray(ee.j[:]), weights=np.asarray(ee.w[:] / nS),
+                             minlength=1500)
+    sigma, p = float(model["sheet.EE_sigma"]), float(model["sheet.EE_p"])
+    # expected in-degree: N p 2 pi sigma^2 (Gaussian kernel on the periodic unit square)
+    assert per_post.mean() == pytest.approx(1500 * p * 2 * np.pi * sigma ** 2, rel=0.1)
+    assert per_post.mean() < 0.05 * 1500                                  # sparse
+    theta = 2 * np.pi * np.arange(90) / 90
+    ring = float(model["connectivity.EE_ampa_scale"]) * ring_kernel(
+        2 * np.abs(np.sin(theta / 2)), float(model["connectivity.EE_A"] / nS),
+        float(model["connectivity.EE_sigma"])).sum()
+    assert summed.mean() == pytest.approx(ring, rel=0.15)
+
+
+def _pairing(model, three_factor, modulator, order):
+    """One E->E synapse, pre and post spikes 10 ms apart in ``order``; returns (w0, w1)."""
+    with simulation("runtime", seed=1, dt=model["sim.dt"]):
+        mc = build_microcircuit(model, n_exc=2, n_pv=0, n_som=0, stdp=True,
+                                three_factor=three_factor)
+        for src in mc.drive.values():
+            src.rates = 0 * Hz
+        ee = mc.synapses["EE"]
+        k = np.flatnonzero((ee.i[:] == 0) & (ee.j[:] == 1))[0]
+        w0 = float(ee.w[k] / nS)
+        mc.pyr.modulator = modulator
+        t_pre, t_post = (10, 20) if order == "pre_post" else (20, 10)
+        # drive the two cells with strong current pulses through spike generators
+        gen = SpikeGeneratorGroup(2, [0, 1], [t_pre, t_post] * ms)
+        kick = Synapses(gen, mc.pyr, on_pre="v_post = 60*mV")
+        kick.connect(j="i")
+        net = mc.network(gen, kick)
+        net.run(300 * ms)
+        w1 = float(ee.w[k] / nS)
+    return w0, w1
+
+
+def test_stdp_pair_rule_and_three_factor_gate(model):
+    w0, w_ltp = _pairing(model, False, 0.0, "pre_post")
+    assert w_ltp > w0                                   # pre before post: potentiation
+    w0, w_ltd = _pairing(model, False, 0.0, "post_pre")
+    assert w_ltd < w0                                   # post before pre: depression
+    w0, w_gated = _pairing(model, True, 0.0, "pre_post")
+    assert w_gated == pytest.approx(w0)                 # no modulator: eligibility only
+    w0, w_mod = _pairing(model, True, 1.0, "pre_post")
+    assert w_mod > w0                                   # modulator turns eligibility into dw
+
+
+# -- the paper's network claims, through the CLI ----------------------------------------------
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    root = tmp_path_factory.mktemp("network_claims")
+    return root
+
+
+def _run(root, name, *args):
+    out = root / name
+    assert main(["run", name, "--quiet", "--seed", "1", "--out", str(out), *args]) == 0
+    return out
+
+
+def test_claims_1_2_dendritic_drive_and_coupling_raise_network_gain(runs):
+    out = _run(runs, "network-gain", "--drive", "300,500,700,900,1100,1300", "--dend-drive", "0,600",
+               "--coupling", "0,1", "--step", "0.4")
+    assert _header(out / "network_gain.csv") == ["drive_Hz", "dend_drive_Hz", "coupling",
+                                                 "rate_Hz", "burst_mode_fraction"]
+    gain = {(float(r["dend_drive_Hz"]), float(r["coupling"])): float(r["gain_Hz_per_Hz"])
+            for r in _rows(out / "network_gain_summary.csv")}
+    assert gain[(600, 1)] > 1.15 * gain[(0, 1)]        # claim 1: dendritic drive
+    assert gain[(600, 1)] > 1.15 * gain[(600, 0)]      # claim 2: coupling
+    rows = _rows(out / "network_gain.csv")
+    burst = {(float(r["dend_drive_Hz"]), float(r["coupling"])): float(r["burst_mode_fraction"])
+             for r in rows if float(r["drive_Hz"]) == 900}
+    assert burst[(600, 1)] > burst[(0, 1)] and burst[(600, 0)] == 0 == burst[(0, 0)]
+    assert (out / "network_gain.png").exists() and (out / "spikes.h5").exists()
+
+
+def test_claims_3_4_som_divides_gain_pv_shifts_rheobase(runs):
+    out = _run(runs, "inhibition-gain", "--i-soma", "500:1500:100", "--duration", "1")
+    assert _header(out / "inhibition_gain.csv") == ["condition", "I_soma_pA", "rate_Hz"]
+    s = {r["condition"]: r for r in _rows(out / "inhibition_gain_summary.csv")}
+    assert list(s) == ["control", "som", "pv"]
+    g = {c: float(s[c]["gain_Hz_per_pA"]) for c in s}
+    rb = {c: float(s[c]["rheobase_pA"]) for c in s}
+    assert g["som"] < 0.8 * g["control"]               # claim 3: SOM lowers gain ...
+    assert abs(rb["som"] - rb["control"]) <= 100       # ... with little rheobase change
+    assert rb["pv"] >= rb["control"] + 200             # claim 4: PV raises the rheobase
+
+
+def test_claim_4_pv_gates_the_neighbours_of_a_stimulus(runs):
+    out = _run(runs, "ring-gating", "--duration", "0.5", "--burn-in", "0.2")
+    rows = _rows(out / "ring_gating.csv")
+    assert _header(out / "ring_gating.csv") == ["neuron", "distance_rad", "condition", "rate_Hz"]
+    rate = {c: np.array([float(r["rate_Hz"]) for r in rows if r["condition"] == c])
+            for c in ("pv_on", "pv_off")}
+    dist = np.array([float(r["distance_rad"]) for r in rows if r["condition"] == "pv_on"])
+    far = dist > 1.6
+    assert rate["pv_on"][far].mean() < 0.25 * rate["pv_off"][far].mean()
+    near = dist < 0.3
+    assert rate["pv_on"][near].mean() > 3 * rate["pv_on"][far].mean()   # the stimulus still gets through
+
+
+def test_claim_5_bursting_speeds_up_stdp(runs):
+    out = _run(runs, "stdp-burst", "--duration", "3")
+    s = {r["condition"]: r for r in _rows(out / "stdp_burst_summary.csv")}
+    assert _header(out / "stdp_burst.csv") == ["condition", "time_s", "mean_weight"]
+    assert abs(float(s["burst"]["dw_per_s"])) > 1.5 * abs(float(s["no_burst"]["dw_per_s"]))
+    prov = json.loads((out / "provenance.json").read_text())
+    assert prov["burst"]["rate_Hz"] > 0 and prov["no_burst"]["rate_Hz"] > 0
+
+
+def test_claim_6_gain_pulse_speeds_weight_change_only_while_it_lasts(runs):
+    out = _run(runs, "gain-pulse", "--after", "2")
+    assert _header(out / "gain_pulse.csv") == ["time_s", "coupling", "mean_weight", "dw_dt"]
+    prov = json.loads((out / "provenance.json").read_text())
+    before, during, after = (prov[f"mean_abs_dw_dt_{k}"] for k in ("before", "pulse", "after"))
+    assert during > 1.5 * before
+    assert during > 1.5 * after
