@@ -88,9 +88,9 @@ def network_gain(model, drive_Hz, dend_drive_Hz, coupling, step=0.5 * second, de
     """
     dend, gc = grid_values(dend_drive_Hz, coupling)
     copies = dend.size
-    dt = model["sim.dt"]
+    time_step = model["sim.dt"]
     half = step / 2
-    with simulation(device, seed=seed, dt=dt, build_dir=build_dir) as sim:
+    with simulation(device, seed=seed, dt=time_step, build_dir=build_dir) as sim:
         mc = build_microcircuit(model, copies=copies)
         n = mc.sizes["pyr"]
         copy = np.repeat(np.arange(copies), n)
@@ -109,7 +109,7 @@ def network_gain(model, drive_Hz, dend_drive_Hz, coupling, step=0.5 * second, de
         spikes = {pop: _spikes(m) for pop, m in mons.items()}
         steps = np.asarray(bursts.burst_steps[:])   # (neurons, samples at half-step ends)
     ids, times = spikes["pyr"]
-    step_s, n_window = float(step / second), int(round(float(half / dt)))
+    step_s, n_window = float(step / second), int(round(float(half / time_step)))
     rows = []
     for k, rate in enumerate(drive_Hz):
         t0, t1 = (k + 0.5) * step_s, (k + 1) * step_s

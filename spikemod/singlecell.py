@@ -85,14 +85,14 @@ def fi_grid(model, I_soma_pA, I_dend_pA, coupling, burn_in=0.2 * second,
         spike within 15 ms.
     """
     Is, Id, gc = grid_values(I_soma_pA, I_dend_pA, coupling)
-    dt = model["sim.dt"]
+    time_step = model["sim.dt"]
     t0, t1 = float(burn_in / second), float((burn_in + duration) / second)
-    with simulation(device, seed=seed, dt=dt, build_dir=build_dir) as sim:
+    with simulation(device, seed=seed, dt=time_step, build_dir=build_dir) as sim:
         G = make_pyramidal(Is.size, model)
         G.I_soma = Is * pA
         G.I_dend = Id * pA
         G.g_c = gc
-        G.t_measure = burn_in - 0.5 * dt
+        G.t_measure = burn_in - 0.5 * time_step
         spikes = SpikeMonitor(G, record=True)
         net = Network(G, spikes)
         net.run(burn_in + duration, report=report)
@@ -101,8 +101,8 @@ def fi_grid(model, I_soma_pA, I_dend_pA, coupling, burn_in=0.2 * second,
         times = np.asarray(spikes.t[:] / second)
         steps = np.asarray(G.burst_steps[:])
         timers = sim.timers
-    half = 0.5 * float(dt / second)
-    n_steps = int(round(float(duration / dt)))
+    half = 0.5 * float(time_step / second)
+    n_steps = int(round(float(duration / time_step)))
     return FIResult(
         I_soma_pA=Is, I_dend_pA=Id, coupling=gc,
         rate_Hz=rates_in_window(ids, times, Is.size, t0 - half, t1 - half),
