@@ -1,0 +1,103 @@
+"""Benchmark: the 10,000-pyramidal-cell microcircuit (2-D sheet, PV + SOM, STDP on E->E) in
+C++ standalone on this machine.
+
+Measures synapse counts, code generation + compilation time, wall time per simulated second
+(medians over --repeats runs of the built binary) and the peak resident memory of the simulation process, and writes a markdown fragment.
+
+    .venv/bin/python scripts/bench_network.py --n-exc 10000 --n-inh 1000 --t 1 \
+        --out benchmarks/network.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+def machine() -> str:
+    cpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+    model = next((l.split(":", 1)[1].strip() for l in cpu.splitlines()
+                  if l.startswith("Model name")), platform.processor())
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{model}, {os.cpu_count()} cores, {mem:.1f} GiB RAM, Python {platform.python_version()}"
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--n-exc", type=int, default=10000)
+    p.add_argument("--n-inh", type=int, default=1000, help="PV cells and SOM cells, each")
+    p.add_argument("--t", type=float, default=1.0, help="simulated time per run, s")
+    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--out", default="benchmarks/network.md")
+    a = p.parse_args(argv)
+
+    from brian2 import Hz, SpikeMonitor, device, second
+    from spikemod.device import simulation
+    from spikemod.network import build_microcircuit
+    from spikemod.params import load_model
+
+    model = load_model()
+    build = Path(tempfile.mkdtemp(prefix="bench_network_"))
+    t0 = time.perf_counter()
+    with simulation("cpp_standalone", seed=1, dt=model["sim.dt"], build_dir=build) as sim:
+        mc = build_microcircuit(model, geometry="sheet", n_exc=a.n_exc, n_pv=a.n_inh,
+                                n_som=a.n_inh, stdp=True, rng_seed=1)
+        for key, src in mc.drive.items():
+            src.rates = (300 if key == "fb_pyr" else 800) * Hz
+        mons = {pop: SpikeMonitor(g) for pop, g in mc.populations.items()}
+        net = mc.network(*mons.values())
+        net.run(a.t * second)
+        device.build(directory=str(build), compile=True, run=False, with_output=False)
+        build_s = time.perf_counter() - t0
+        runs, rss = [], []
+        for rep in range(a.repeats):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+            t1 = time.perf_counter()
+            device.run(directory=str(build), with_output=False, run_args=None)
+            runs.append(time.perf_counter() - t1)
+            rss.append(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+        counts = {k: len(s) for k, s in mc.synapses.items()}
+        rates = {pop: len(m.i[:]) / (len(g) * a.t) for (pop, m), g in
+                 zip(mons.items(), mc.populations.values())}
+        sim.finished = True
+    total = sum(counts.values())
+    per_s = statistics.median(runs) / a.t
+    lines = [
+        "## L5 microcircuit, 10k pyramidal cells, C++ standalone (issue 3)",
+        "",
+        f"Machine: {machine()}. Other engineers were running tests on the same 2 cores.",
+        f"Command: `.venv/bin/python scripts/bench_network.py --n-exc {a.n_exc} "
+        f"--n-inh {a.n_inh} --t {a.t} --repeats {a.repeats}`",
+        "",
+        f"Sheet geometry, {a.n_exc} pyramidal + {a.n_inh} PV + {a.n_inh} SOM cells, "
+        f"pair-based STDP on E->E, feed-forward 800 Hz and dendritic 300 Hz Poisson drive, "
+        f"dt 0.1 ms.",
+        "",
+        "| quantity | value |",
+        "|---|---|",
+        f"| synapses (total) | {total:,} |",
+        *[f"| synapses {k} | {v:,} |" for k, v in counts.items()],
+        f"| code generation + compilation | {build_s:.1f} s |",
+        f"| wall time per simulated second (median of {a.repeats}) | {per_s:.1f} s |",
+        f"| runs (s) | {', '.join(f'{r:.1f}' for r in runs)} |",
+        f"| peak RSS of the simulation process | {max(rss) / 1024:.0f} MiB |",
+        *[f"| mean rate {pop} | {r:.1f} Hz |" for pop, r in rates.items()],
+        "",
+    ]
+    Path(a.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(a.out).write_text("\n".join(lines))
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
