@@ -188,3 +188,20 @@ def test_claim_6_gain_pulse_speeds_weight_change_only_while_it_lasts(runs):
     before, during, after = (prov[f"mean_abs_dw_dt_{k}"] for k in ("before", "pulse", "after"))
     assert during > 1.5 * before
     assert during > 1.5 * after
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["network-gain", "--coupling", "0,1.5"], "--coupling"),
+    (["network-gain", "--drive", "-5"], "--drive"),
+    (["inhibition-gain", "--inh-rate", "fast"], "--inh-rate"),
+    (["ring-gating", "--duration", "0"], "--duration"),
+    (["stdp-burst", "--ee-scale", "-1"], "--ee-scale"),
+    (["gain-pulse", "--pulse", "0", "--baseline", "0"], "--pulse"),
+    (["ring-gating", "--set", "connectivity.geometry=torus"], "torus"),
+])
+def test_network_protocols_refuse_bad_options(tmp_path, capsys, args, needle):
+    out = tmp_path / "never"
+    assert main(["run", *args, "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and needle in err[0]
+    assert not out.exists()
