@@ -16,7 +16,7 @@ from spikemod.analysis.fi import burst_spike_fraction, fi_gain, rates_in_window,
 from spikemod.cells import grid_values, make_pyramidal
 from spikemod.device import simulation
 
-__all__ = ["FIResult", "fi_grid", "FI_COLUMNS", "FI_SUMMARY_COLUMNS", "BAC_COLUMNS", "bac"]
+__all__ = ["FIResult", "fi_grid", "fi_grid_many", "FI_COLUMNS", "FI_SUMMARY_COLUMNS", "BAC_COLUMNS", "bac"]
 
 FI_COLUMNS = ["I_soma_pA", "I_dend_pA", "coupling", "rate_Hz", "burst_mode_fraction",
               "burst_spike_fraction", "window_start_s", "window_stop_s"]
@@ -86,7 +86,6 @@ def fi_grid(model, I_soma_pA, I_dend_pA, coupling, burn_in=0.2 * second,
     """
     Is, Id, gc = grid_values(I_soma_pA, I_dend_pA, coupling)
     time_step = model["sim.dt"]
-    t0, t1 = float(burn_in / second), float((burn_in + duration) / second)
     with simulation(device, seed=seed, dt=time_step, build_dir=build_dir) as sim:
         G = make_pyramidal(Is.size, model)
         G.I_soma = Is * pA
@@ -101,6 +100,12 @@ def fi_grid(model, I_soma_pA, I_dend_pA, coupling, burn_in=0.2 * second,
         times = np.asarray(spikes.t[:] / second)
         steps = np.asarray(G.burst_steps[:])
         timers = sim.timers
+    return _fi_result(Is, Id, gc, ids, times, steps, burn_in, duration, time_step, timers)
+
+
+def _fi_result(Is, Id, gc, ids, times, steps, burn_in, duration, time_step, timers):
+    """FIResult of one f-I grid run from its spikes and ``burst_steps``."""
+    t0, t1 = float(burn_in / second), float((burn_in + duration) / second)
     half = 0.5 * float(time_step / second)
     n_steps = int(round(float(duration / time_step)))
     return FIResult(
@@ -109,6 +114,55 @@ def fi_grid(model, I_soma_pA, I_dend_pA, coupling, burn_in=0.2 * second,
         burst_mode_fraction=steps / n_steps,
         burst_spike_fraction=burst_spike_fraction(ids, times, Is.size, t0 - half, t1 - half),
         window=(t0, t1), spike_ids=ids, spike_times_s=times, timers=timers)
+
+
+def fi_grid_many(model, I_soma_pA, I_dend_pA, coupling, variants=({},), seeds=None,
+                 burn_in=0.2 * second, duration=2 * second, device="cpp_standalone",
+                 seed=None, build_dir=None, processes=1) -> list:
+    """:func:`fi_grid` for several parameter variants and seeds, compiled once.
+
+    ``variants`` is a list of model overrides (``{"soma.a": "0.03/ms", "coupling.g_c": 0.5}``)
+    of per-neuron parameters of the pyramidal cell; the grid network is built and (in
+    standalone mode) compiled once and re-run per variant and seed with new values
+    (:func:`spikemod.standalone.run_many`). Returns one FIResult per run, variants outer,
+    seeds inner. An override of ``coupling.g_c`` replaces the grid's coupling axis.
+    """
+    from spikemod.standalone import run_many
+
+    Is, Id, gc = grid_values(I_soma_pA, I_dend_pA, coupling)
+    time_step = model["sim.dt"]
+    points = []
+    for overrides in variants:
+        varied = model.copy()
+        for key, value in overrides.items():
+            varied.set(key, value)
+        points.append({key: varied[key] for key in overrides})
+
+    def build():
+        G = make_pyramidal(Is.size, model)
+        G.I_soma = Is * pA
+        G.I_dend = Id * pA
+        G.g_c = gc
+        G.t_measure = burn_in - 0.5 * time_step
+        spikes = SpikeMonitor(G, record=True)
+
+        def collect():
+            return (np.asarray(spikes.i[:], dtype=np.int64), np.asarray(spikes.t[:] / second),
+                    np.asarray(G.burst_steps[:]))
+        return Network(G, spikes), collect
+
+    run_points = []
+    for point in points:
+        run_points.append({f"pyr.{key.split('.', 1)[1]}": value for key, value in point.items()})
+    raw = run_many(build, run_points, burn_in + duration, device=device, seeds=seeds,
+                   dt=time_step, build_dir=build_dir, processes=processes, seed=seed)
+    out = []
+    runs_per_point = len(seeds) if seeds is not None else 1
+    for j, (ids, times, steps) in enumerate(raw):
+        point = points[j // runs_per_point]
+        g = np.full(Is.size, float(point["coupling.g_c"])) if "coupling.g_c" in point else gc
+        out.append(_fi_result(Is, Id, g, ids, times, steps, burn_in, duration, time_step, {}))
+    return out
 
 
 def bac(model, soma_step=3000 * pA, soma_width=3 * ms, dend_step=400 * pA,
