@@ -26,9 +26,12 @@ import shutil
 import sys
 from pathlib import Path
 
-__all__ = ["configure_cuda", "restore_cpp_prefs", "find_nvcc", "find_curand", "CudaToolchain"]
+__all__ = ["configure_cuda", "set_cuda_target", "TARGET", "restore_cpp_prefs", "find_nvcc", "find_curand", "CudaToolchain"]
 
 _SAVED_PREFS: dict = {}
+
+#: target used when configure_cuda() is called without arguments (e.g. by device.simulation)
+TARGET = {"compute_capability": 9.0, "gpu_id": 0}
 
 
 class CudaToolchain(dict):
@@ -119,15 +122,22 @@ def _linkable_libdir(lib: Path) -> Path:
     return libdir
 
 
-def configure_cuda(compute_capability: float = 9.0, gpu_id: int = 0) -> CudaToolchain:
+def set_cuda_target(compute_capability: float = 9.0, gpu_id: int = 0) -> None:
+    """Target of later :func:`configure_cuda` calls without arguments (``spikemod build-cuda``)."""
+    TARGET.update(compute_capability=float(compute_capability), gpu_id=int(gpu_id))
+
+
+def configure_cuda(compute_capability: float | None = None,
+                   gpu_id: int | None = None) -> CudaToolchain:
     """Set Brian2/brian2cuda preferences for a cross build of ``cuda_standalone``.
 
     Parameters
     ----------
-    compute_capability : float
+    compute_capability : float, optional
         Target GPU architecture (9.0 = sm_90, H100/H200; 8.0 = A100; 8.9 = L4/RTX 40xx).
-    gpu_id : int
-        GPU the generated program uses on the machine that runs it.
+        Default: :data:`TARGET` (9.0 unless :func:`set_cuda_target` changed it).
+    gpu_id : int, optional
+        GPU the generated program uses on the machine that runs it (default 0).
 
     Returns
     -------
@@ -139,6 +149,10 @@ def configure_cuda(compute_capability: float = 9.0, gpu_id: int = 0) -> CudaTool
     spikemod.device.DeviceError
         nvcc or cuRAND missing (one line naming what to install).
     """
+    if compute_capability is None:
+        compute_capability = TARGET["compute_capability"]
+    if gpu_id is None:
+        gpu_id = TARGET["gpu_id"]
     compute_capability = float(compute_capability)
     if compute_capability < 3.5:
         raise _device_error(f"compute capability {compute_capability:g} is not supported "

@@ -22,11 +22,44 @@ from pathlib import Path
 
 DEVICES = ("runtime", "cpp_standalone", "cuda_standalone")
 
-__all__ = ["DEVICES", "DeviceError", "simulation", "check_device", "default_build_dir"]
+__all__ = ["DEVICES", "DeviceError", "simulation", "check_device", "default_build_dir",
+           "finish_mode", "BuildFinished"]
 
 
 class DeviceError(ValueError):
     """An unknown device or a device that cannot be used here; one line for the user."""
+
+
+class BuildFinished(Exception):
+    """Raised by ``Simulation.finish`` in ``finish_mode("build")`` once the project compiled."""
+
+    def __init__(self, build_dir):
+        super().__init__(f"standalone project built in {build_dir}")
+        self.build_dir = build_dir
+
+
+#: what ``Simulation.finish`` does with a standalone project (see :func:`finish_mode`)
+_FINISH = {"mode": "run", "results_dir": None}
+
+
+@contextmanager
+def finish_mode(mode: str, results_dir: str | Path | None = None):
+    """Make ``finish()`` build without running, or load results of a run made elsewhere.
+
+    ``"build"``: generate and compile the project, do not run it, raise :class:`BuildFinished`
+    (``spikemod build-cuda``). ``"load"``: neither compile nor run; monitors read the result
+    files in ``results_dir`` written by the compiled binary, e.g. on a GPU machine
+    (``spikemod collect``). In load mode a cuda_standalone simulation is set up as
+    cpp_standalone (same array file names, no CUDA toolkit needed).
+    """
+    if mode not in ("run", "build", "load"):
+        raise ValueError(f"finish mode {mode!r} (allowed: run, build, load)")
+    old = dict(_FINISH)
+    _FINISH.update(mode=mode, results_dir=results_dir)
+    try:
+        yield
+    finally:
+        _FINISH.update(old)
 
 
 def check_device(name: str) -> str:
@@ -60,7 +93,18 @@ class Simulation:
 
     def finish(self, run_args=None):
         """Build and run the standalone project (no-op in runtime mode)."""
-        if self.standalone and not self.finished:
+        if self.standalone and not self.finished and _FINISH["mode"] == "build":
+            from brian2 import device
+            device.build(directory=str(self.build_dir), compile=True, run=False,
+                         with_output=False)
+            self.timers = dict(getattr(device, "timers", {}))
+            raise BuildFinished(self.build_dir)
+        if self.standalone and not self.finished and _FINISH["mode"] == "load":
+            from brian2 import get_device
+            dev = get_device()
+            dev.results_dir = os.path.join(os.path.abspath(_FINISH["results_dir"]), "")
+            dev.has_been_run = True
+        elif self.standalone and not self.finished:
             from brian2 import device
             device.build(directory=str(self.build_dir), compile=True, run=True,
                          with_output=False, run_args=run_args)
@@ -100,10 +144,11 @@ def simulation(device: str = "runtime", seed: int | None = None, dt=None,
     else:
         build = Path(build_dir) if build_dir else default_build_dir("spikemod", device)
         build.mkdir(parents=True, exist_ok=True)
-        if device == "cuda_standalone":
+        if device == "cuda_standalone" and _FINISH["mode"] != "load":
             from spikemod.cuda import configure_cuda  # imports brian2cuda before its prefs
             configure_cuda()
-        set_device(device, build_on_run=False, directory=str(build))
+        target = "cpp_standalone" if _FINISH["mode"] == "load" else device
+        set_device(target, build_on_run=False, directory=str(build))
     if dt is not None:
         defaultclock.dt = dt
     brian2.seed(seed)
@@ -113,3 +158,6 @@ def simulation(device: str = "runtime", seed: int | None = None, dt=None,
     finally:
         reinit_devices()
         set_device("runtime")
+        if device == "cuda_standalone":
+            from spikemod.cuda import restore_cpp_prefs
+            restore_cpp_prefs()

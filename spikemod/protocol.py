@@ -285,8 +285,11 @@ def _staging(out: Path):
                     break
 
 
-def run_protocol(module, args, model, argv=()) -> Path:
-    """Run a validated protocol and publish its outputs; returns the output directory."""
+def run_protocol(module, args, model, argv=(), extra_provenance=None) -> Path:
+    """Run a validated protocol and publish its outputs; returns the output directory.
+
+    ``extra_provenance`` (optional) is merged into provenance.json (e.g. ``spikemod collect``
+    records where the simulation ran)."""
     out = Path(args.out or Path("results") / module.NAME)
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {str(out)!r} exists and is not a directory")
@@ -295,6 +298,7 @@ def run_protocol(module, args, model, argv=()) -> Path:
     with _staging(out) as staging:
         ctx = Context(module.NAME, model, args.device, args.seed, out, staging, _options(args),
                       quiet=args.quiet, build_dir=args.build_dir)
+        ctx.extra_provenance.update(extra_provenance or {})
         module.run(ctx, args)
         prov = provenance_record(module.NAME, model, args.device, args.seed, ctx.options,
                                  started,
