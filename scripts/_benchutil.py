@@ -2,7 +2,7 @@
 
 * every measurement runs in a fresh Python process (``child``), which prints one JSON line;
 * :func:`run_binary` starts a compiled standalone ``main`` and returns its wall time and peak
-  resident memory (``os.wait4`` rusage of that process alone);
+  resident memory (VmHWM of that process, polled);
 * :func:`machine` describes the machine (lscpu head, cores, RAM, load at start);
 * :func:`median_table` formats medians as markdown.
 """
@@ -44,13 +44,24 @@ def run_binary(directory, args=(), env=None) -> dict:
     t0 = time.perf_counter()
     proc = subprocess.Popen(["./main", "--results_dir", str(results) + os.sep, *args],
                             cwd=directory, stdout=subprocess.DEVNULL, env=env)
-    _, status, usage = os.wait4(proc.pid, 0)
+    # peak memory: the kernel's high-water mark VmHWM of the binary, polled until it exits
+    # (rusage ru_maxrss would include the forked Python parent's pages before exec)
+    hwm = 0
+    status_file = Path(f"/proc/{proc.pid}/status")
+    while proc.poll() is None:
+        try:
+            for line in status_file.read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    hwm = max(hwm, int(line.split()[1]))
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.01)
     wall = time.perf_counter() - t0
-    if status:
-        raise RuntimeError(f"{directory}/main failed with status {status}")
+    if proc.returncode:
+        raise RuntimeError(f"{directory}/main failed with status {proc.returncode}")
     info = (results / "last_run_info.txt").read_text().split()
     return {"binary_wall_s": wall, "network_run_s": float(info[0]),
-            "peak_rss_MB": usage.ru_maxrss / 1024}
+            "peak_rss_MB": hwm / 1024}
 
 
 def self_peak_rss_MB() -> float:
