@@ -252,3 +252,81 @@ def weight_figure(series: dict, ylabel="mean E->E weight (nS)", title="", shade=
     if title:
         fig.suptitle(title)
     return fig
+
+
+# -- neuromodulation (issue 4) ------------------------------------------------------------
+def volume_transmission_figure(runs: dict, analytic):
+    """Point release: model vs analytic profiles (no uptake), and total amount over time."""
+    fig, axes = figure(1, 2, width=7.0)
+    ax = axes[0, 0]
+    ref = runs["no_uptake"]
+    order = np.argsort(ref.r_um[ref.axis_voxels])
+    vox = ref.axis_voxels[order]
+    picks = [k for k in np.linspace(1, len(ref.t_s) - 1, 4).astype(int)]
+    cmap = plt.get_cmap("viridis")(np.linspace(0.05, 0.85, len(picks)))
+    for color, k in zip(cmap, picks):
+        ax.semilogy(ref.r_um[vox], np.maximum(ref.C_uM[k, vox], 1e-12), "o", ms=3, color=color,
+                    label=f"{ref.t_s[k] * 1e3:.0f} ms")
+        ax.semilogy(ref.r_um[vox], np.maximum(analytic[k, vox], 1e-12), "-", lw=1, color=color)
+        if "uptake" in runs:
+            up = runs["uptake"]
+            ax.semilogy(up.r_um[vox], np.maximum(up.C_uM[k, vox], 1e-12), "x", ms=3,
+                        color=color)
+    ax.set_ylim(bottom=max(1e-7, float(np.nanmax(ref.C_uM[picks[-1]])) * 1e-4))
+    ax.set_xlabel("distance from release (um)")
+    ax.set_ylabel("concentration (uM)")
+    ax.set_title("point release: model (o), analytic (-), uptake (x)")
+    ax.legend(fontsize=6.5)
+    ax = axes[0, 1]
+    for cond, res in runs.items():
+        ax.plot(res.t_s * 1e3, res.mass / res.amount, label=cond.replace("_", " "))
+    ax.set_xlabel("time (ms)")
+    ax.set_ylabel("alpha * integral C dV / M")
+    ax.set_ylim(0, 1.05)
+    ax.set_title("total amount")
+    ax.legend()
+    return fig
+
+
+def neuropeptide_figure(rows):
+    """Peptide released against mean rate for tonic, Poisson and bursty trains."""
+    fig, axes = figure(1, 1, width=3.6)
+    ax = axes[0, 0]
+    pats = sorted({r["pattern"] for r in rows}, key=["tonic", "poisson", "bursty"].index)
+    colors = {"tonic": COLORS["control"], "poisson": COLORS["pv"], "bursty": COLORS["dend"]}
+    for pt in pats:
+        sel = [r for r in rows if r["pattern"] == pt]
+        ax.plot([r["rate_Hz"] for r in sel], [r["peptide_released"] for r in sel], "o-",
+                color=colors.get(pt), label=pt, ms=3)
+    ax.set_xlabel("mean rate (Hz)")
+    ax.set_ylabel("peptide released (uM)")
+    ax.set_title("burst-gated dense-core release")
+    ax.legend()
+    return fig
+
+
+def ne_inverted_u_figure(rows):
+    """Gain and burst-mode fraction against bath NE, with receptor occupancies."""
+    ne = np.array([r["NE_nM"] for r in rows])
+    ne_plot = np.where(ne > 0, ne, np.nan)
+    fig, axes = figure(1, 3, width=9.6)
+    axes[0, 0].semilogx(ne_plot, [r["gain_Hz_per_pA"] for r in rows], "o-", color=COLORS["pyr"])
+    axes[0, 0].set_ylabel("gain (Hz/pA)")
+    axes[0, 0].set_title("f-I gain")
+    axes[0, 1].semilogx(ne_plot, [r["burst_mode_fraction"] for r in rows], "o-",
+                        color=COLORS["dend"])
+    axes[0, 1].set_ylabel("burst-mode fraction")
+    axes[0, 1].set_title("bursting")
+    ax = axes[0, 2]
+    for key, label, color in (("alpha2_occupancy", "alpha2A (Gi)", COLORS["pyr"]),
+                              ("alpha1_occupancy", "alpha1 (Gq)", COLORS["dend"]),
+                              ("beta1_occupancy", "beta1 (Gs)", COLORS["som"]),
+                              ("g_c", "coupling g_c", COLORS["control"])):
+        if key in rows[0]:
+            ax.semilogx(ne_plot, [r[key] for r in rows], "o-", ms=2.5, color=color, label=label)
+    ax.set_ylabel("occupancy / g_c")
+    ax.set_title("receptors and coupling")
+    ax.legend(fontsize=6.5)
+    for a in axes[0]:
+        a.set_xlabel("bath NE (nM)")
+    return fig

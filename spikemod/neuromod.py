@@ -1,0 +1,249 @@
+"""Effects of neuromodulation on the cells: second messengers -> cell parameters [S21, MODEL.md s4].
+
+Each cell of a group made by :mod:`spikemod.cells` / :mod:`spikemod.network` gets a
+second-messenger pool (:func:`spikemod.gpcr.make_gpcr`, one per cell, on the ``gpcr.dt``
+clock). The pool computes the effective cell parameters; a one-to-one ``Synapses`` object
+writes them into the cell's parameters as summed variables every ``gpcr.dt``. A mapping that is
+switched off in ``[effects]`` writes nothing, so the cell keeps its own value; with all switches
+off the cells are the unmodulated model. The documented mappings (``ref``: value at the basal,
+modulator-free steady state, where each mapping returns the cell's own parameter):
+
+* ``hcn_coupling`` (pyramidal): cAMP -> HCN open fraction h -> coupling,
+  ``g_c = clip(gc_basal + gc_hcn (1 - h/h_ref), 0, 1)``: alpha2A/Gi lowers cAMP, closes HCN,
+  raises coupling and bursting; beta1/Gs does the opposite [S21 Fig. 3b];
+* ``hcn_leak`` (pyramidal): ``g_Ld = g_Ld0 (1 + f_hcn (h/h_ref - 1))``, the HCN share of the
+  apical dendrite's resting conductance;
+* ``ca_depolarisation``: Gq -> IP3 -> Ca -> resting potential, ``vr = vr0 + dvr_Ca Ca``
+  [S21 mechanism (c)];
+* ``ca_k_current``: Gq/Ca -> K+ (SK/KCNQ) adapting current, the spike-triggered adaptation jump
+  ``d = d0 (1 + sk_Ca Ca)`` (and ``d_burst``) [S21 mechanism (d); Wang et al. 2007]. Together
+  with ``ca_depolarisation`` it makes the Gq effect on gain dose-dependent: the depolarisation
+  lowers the rheobase, the K+ current divides the gain, and at high Gq the K+ current dominates
+  (with the default constants; measured in ``ne-inverted-u``);
+* ``pka_threshold``: ``vt = vt0 + dvt_PKA (PKA - PKA_ref)`` [S21 mechanism (e)];
+* ``nmda_ratio`` (synaptic cells): AMPA/NMDA ratio through the NMDA decay time,
+  ``tau_nmda = tau0 (1 + nmda_PKA (PKA - PKA_ref))`` [S21 mechanism (b)];
+* ``nicotinic_depolarisation``: ionotropic nicotinic occupancy -> ``vr += dvr_nACh occ``;
+* ``receptor_scaling`` [S21 mechanism (a)]: AMPA/GABA conductance scale. Synaptic weights are
+  constants of the ``Synapses`` objects, so this mapping is applied to the weights at build time
+  from the steady-state occupancy of a bath concentration (:func:`scale_weights`,
+  :func:`ach_receptor_scaling`); it does not follow a changing concentration during a run.
+
+Baselines (``vr0``, ``vt0``, ``d0``, ...) are the model-file values of the population.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from brian2 import Synapses, umolar
+
+from spikemod.gpcr import basal_reference, make_gpcr, receptor_densities, set_steady_state
+
+__all__ = ["Neuromodulation", "attach", "EFFECTS", "effect_targets", "scale_weights",
+           "ach_receptor_scaling"]
+
+#: effect switch -> (cell variables written, populations it applies to)
+EFFECTS = {
+    "hcn_coupling": (("g_c",), ("pyr",)),
+    "hcn_leak": (("g_Ld",), ("pyr",)),
+    "ca_depolarisation": (("vr",), ("pyr", "pv", "som")),
+    "nicotinic_depolarisation": (("vr",), ("pyr", "pv", "som")),
+    "ca_k_current": (("d", "d_burst"), ("pyr", "pv", "som")),
+    "pka_threshold": (("vt",), ("pyr", "pv", "som")),
+    "nmda_ratio": (("tau_nmda",), ("pyr", "pv", "som")),
+}
+
+#: effective-parameter expressions, evaluated in the second-messenger group
+_EXPR = {
+    "g_c": ("clip(gc_basal + gc_hcn*(1 - h_HCN/h_ref), 0, 1)", "1"),
+    "g_Ld": ("g_Ld0*(1 + f_hcn*(h_HCN/h_ref - 1))", "siemens"),
+    "vr": ("vr0 + on_ca_depol*dvr_Ca*Ca + on_nic*dvr_nACh*R_nACh", "volt"),
+    "d": ("d0*(1 + sk_Ca*Ca)", "amp"),
+    "d_burst": ("d_burst0*(1 + sk_Ca*Ca)", "amp"),
+    "vt": ("vt0 + dvt_PKA*(PKA - PKA_ref)", "volt"),
+    "tau_nmda": ("tau_nmda0*(1 + nmda_PKA*(PKA - PKA_ref))", "second"),
+}
+
+_EFFECT_PARAMS = """
+gc_basal : 1 (shared, constant)
+gc_hcn : 1 (shared, constant)
+h_ref : 1 (shared, constant)
+f_hcn : 1 (shared, constant)
+dvr_Ca : volt*meter**3/mole (shared, constant)
+dvr_nACh : volt (shared, constant)
+on_ca_depol : 1 (shared, constant)
+on_nic : 1 (shared, constant)
+sk_Ca : meter**3/mole (shared, constant)
+dvt_PKA : volt (shared, constant)
+PKA_ref : 1 (shared, constant)
+nmda_PKA : 1 (shared, constant)
+g_Ld0 : siemens (shared, constant)
+vr0 : volt (shared, constant)
+vt0 : volt (shared, constant)
+d0 : amp (shared, constant)
+d_burst0 : amp (shared, constant)
+tau_nmda0 : second (shared, constant)
+"""
+
+
+def effect_targets(model, pop: str, group=None) -> list[str]:
+    """Cell variables written for population ``pop`` with the model's switches (and that the
+    group has, e.g. ``tau_nmda`` only for synaptic cells)."""
+    out = []
+    for switch, (targets, pops) in EFFECTS.items():
+        if pop in pops and model[f"effects.{switch}"]:
+            for t in targets:
+                if t not in out and (group is None or t in group.variables):
+                    out.append(t)
+    return out
+
+
+@dataclass
+class Neuromodulation:
+    """Second-messenger pools of one population and the synapses writing the effects."""
+
+    pop: str
+    gpcr: object
+    effects: object          # Synapses (None when no effect is switched on)
+    targets: list
+    densities: dict
+    objects: list = field(default_factory=list)
+
+    def set_steady_state(self, model, concentrations: dict) -> dict:
+        """Start every pool at the steady state of ``{'NE': uM or array, ...}``."""
+        return set_steady_state(self.gpcr, model, concentrations, self.densities)
+
+
+def attach(cells, model, pop: str, name: str | None = None) -> Neuromodulation:
+    """Give each cell of ``cells`` (population ``pop``: 'pyr', 'pv', 'som') a second-messenger
+    pool and write the switched-on effects into its parameters.
+
+    The pool's modulator concentrations ``L_NE``, ``L_ACh``, ... are parameters: set them for a
+    bath (:meth:`Neuromodulation.set_steady_state` or directly), or connect a grid's voxels
+    with ``grid.connect_readers(nm.gpcr, voxels, 'L_NE')``.
+    """
+    name = name or f"{cells.name}_gpcr"
+    dens = receptor_densities(model, pop)
+    eff = model.section("effects")
+    gp = make_gpcr(len(cells), model, pop, name=name, densities=dens,
+                   extra_eqs=_EFFECT_PARAMS + "".join(
+                       f"{v}_eff = {expr} : {unit}\n" for v, (expr, unit) in _EXPR.items()))
+    ref = basal_reference(model, dens)
+    gp.h_ref, gp.PKA_ref = float(ref["h_HCN"]), float(ref["PKA"])
+    for k in ("gc_basal", "gc_hcn", "f_hcn", "dvr_Ca", "dvr_nACh", "sk_Ca", "dvt_PKA",
+              "nmda_PKA"):
+        setattr(gp, k, eff[k])
+    gp.on_ca_depol = float(bool(eff["ca_depolarisation"]))
+    gp.on_nic = float(bool(eff["nicotinic_depolarisation"]))
+    section = "soma" if pop == "pyr" else pop
+    gp.vr0, gp.vt0, gp.d0 = (model[f"{section}.{k}"] for k in ("vr", "vt", "d"))
+    if pop == "pyr":
+        gp.d_burst0, gp.g_Ld0 = model["soma.d_burst"], model["dend.g_Ld"]
+    gp.tau_nmda0 = model["synapses.tau_nmda"]
+    targets = effect_targets(model, pop, cells)
+    objects = [gp]
+    syn = None
+    if targets:
+        eqs = "\n".join(f"{t}_post = {t}_eff_pre : {_EXPR[t][1]} (summed)" for t in targets)
+        syn = Synapses(gp, cells, eqs, dt=model["gpcr.dt"], name=f"{name}_effects")
+        syn.connect(j="i")
+        objects.append(syn)
+    return Neuromodulation(pop=pop, gpcr=gp, effects=syn, targets=targets, densities=dens,
+                           objects=objects)
+
+
+def scale_weights(synapses, variables, factor, target: str | None = None) -> None:
+    """Receptor scaling [S21 (a)]: multiply ``variables`` of ``synapses`` by ``factor`` (a
+    number or a Brian2 string expression), optionally only for synapses matching ``target``
+    (e.g. ``'j < 45'``). Works in runtime and standalone mode."""
+    cond = target if target else True
+    for var in ([variables] if isinstance(variables, str) else variables):
+        getattr(synapses, var)[cond] = f"{var} * ({factor})"
+
+
+def ach_receptor_scaling(model, ach_uM: float) -> dict:
+    """Receptor-scaling factors of an ACh bath (steady-state occupancy): recurrent E->E
+    suppressed through M2 (``1 - ach_ee_suppression R_M2``), feed-forward AMPA/NMDA boosted
+    through nicotinic receptors (``1 + ach_ff_boost R_nACh``). Factors are 1 when
+    ``effects.receptor_scaling`` is off."""
+    if not model["effects.receptor_scaling"] or ach_uM <= 0:
+        return {"EE": 1.0, "ff": 1.0}
+    occ = lambda r: ach_uM / (ach_uM + float(model[f"receptors.{r}_Kd"] / umolar))  # noqa: E731
+    return {"EE": 1 - float(model["effects.ach_ee_suppression"]) * occ("M2"),
+            "ff": 1 + float(model["effects.ach_ff_boost"]) * occ("nACh")}
+
+
+@dataclass
+class DoseFI:
+    """f-I curves under a bath modulator: one neuron per (concentration, I_soma)."""
+
+    conc_uM: np.ndarray          # per neuron
+    I_soma_pA: np.ndarray        # per neuron
+    rate_Hz: np.ndarray
+    burst_mode_fraction: np.ndarray
+    steady: dict                 # steady state per neuron (occupancies, cAMP, ...)
+    g_c: np.ndarray              # effective coupling per neuron at the end
+    window: tuple
+    spike_ids: np.ndarray
+    spike_times_s: np.ndarray
+
+    def per_concentration(self):
+        """Rows ``{conc_uM, gain_Hz_per_pA, burst_mode_fraction, g_c, <steady vars>}``."""
+        from spikemod.analysis.fi import fi_gain
+        rows = []
+        for c in np.unique(self.conc_uM):
+            sel = self.conc_uM == c
+            order = np.argsort(self.I_soma_pA[sel])
+            row = {"conc_uM": float(c),
+                   "gain_Hz_per_pA": fi_gain(self.I_soma_pA[sel][order],
+                                             self.rate_Hz[sel][order]),
+                   "burst_mode_fraction": float(np.mean(self.burst_mode_fraction[sel])),
+                   "g_c": float(np.mean(self.g_c[sel]))}
+            idx = np.flatnonzero(sel)[0]
+            row.update({k: float(np.asarray(v)[idx]) for k, v in self.steady.items()})
+            rows.append(row)
+        return rows
+
+
+def dose_fi(model, modulator: str, conc_uM, I_soma_pA, I_dend_pA: float = 0.0,
+            burn_in=None, duration=None, device="runtime", seed=None, build_dir=None,
+            report=None) -> DoseFI:
+    """f-I curves of unconnected L5 pyramidal cells in a bath of ``modulator`` (one neuron per
+    concentration x somatic current, one network, one run). Every second-messenger pool starts
+    at the steady state of its bath concentration (:func:`spikemod.gpcr.steady_state`), so the
+    burn-in only removes the spiking transient."""
+    from brian2 import Network, SpikeMonitor, pA, second
+    from spikemod.analysis.fi import rates_in_window
+    from spikemod.cells import grid_values, make_pyramidal
+    from spikemod.device import simulation
+
+    burn_in = 0.2 * second if burn_in is None else burn_in
+    duration = 2 * second if duration is None else duration
+    conc, Is = grid_values(conc_uM, I_soma_pA)
+    time_step = model["sim.dt"]
+    t0, t1 = float(burn_in / second), float((burn_in + duration) / second)
+    with simulation(device, seed=seed, dt=time_step, build_dir=build_dir) as sim:
+        G = make_pyramidal(conc.size, model, name="pyr")
+        G.I_soma = Is * pA
+        G.I_dend = I_dend_pA * pA
+        G.t_measure = burn_in - 0.5 * time_step
+        nm = attach(G, model, "pyr")
+        steady = nm.set_steady_state(model, {modulator: conc})
+        spikes = SpikeMonitor(G)
+        net = Network(G, spikes, *nm.objects)
+        net.run(burn_in + duration, report=report)
+        sim.finish()
+        ids = np.asarray(spikes.i[:], dtype=np.int64)
+        times = np.asarray(spikes.t[:] / second)
+        steps = np.asarray(G.burst_steps[:])
+        g_c = np.asarray(G.g_c[:])
+    half = 0.5 * float(time_step / second)
+    n_steps = int(round(float(duration / time_step)))
+    keep = {k: np.broadcast_to(v, conc.shape) for k, v in steady.items()
+            if np.ndim(v) or k in ("cAMP", "PKA", "Ca", "h_HCN")}
+    return DoseFI(conc_uM=conc, I_soma_pA=Is,
+                  rate_Hz=rates_in_window(ids, times, conc.size, t0 - half, t1 - half),
+                  burst_mode_fraction=steps / n_steps, steady=keep, g_c=g_c, window=(t0, t1),
+                  spike_ids=ids, spike_times_s=times)
