@@ -174,11 +174,14 @@ class Context:
         return path
 
     def save_spikes(self, populations: dict, t_stop: float, t_start: float = 0.0,
-                    filename: str = "spikes.h5") -> Path:
-        """Write ``{population: (ids, times_s)}`` as the canonical SONATA spike file."""
+                    filename: str = "spikes.h5", state=None, sizes=None) -> Path:
+        """Write ``{population: (ids, times_s)}`` as the canonical SONATA spike file.
+
+        ``state``: recorded variables ``{population: StateMonitor or {var: dict}}`` and
+        ``sizes``: ``{population: n}`` (see :func:`spikemod.io.spikes.write_spikes`)."""
         from spikemod.io.spikes import write_spikes
         path = self.path(filename)
-        write_spikes(path, populations, t_start=t_start, t_stop=t_stop)
+        write_spikes(path, populations, t_start=t_start, t_stop=t_stop, state=state, sizes=sizes)
         return path
 
     def save_figure(self, fig, filename: str) -> Path:

@@ -1,5 +1,8 @@
-"""Spike data in and out: the canonical SONATA spike file and exports other tools read."""
+"""Spike data in and out: the canonical SONATA spike file, Neo objects and exports other tools read."""
 
-from spikemod.io.spikes import read_spikes, write_spikes
+from spikemod.io.neo import to_neo
+from spikemod.io.spikes import (SpikeFileWriter, read_spikes, read_state, spike_file_info,
+                                write_spikes)
 
-__all__ = ["write_spikes", "read_spikes"]
+__all__ = ["write_spikes", "read_spikes", "read_state", "spike_file_info", "SpikeFileWriter",
+           "to_neo"]

@@ -1,33 +1,205 @@
 """The canonical spike store: ``spikes.h5`` in the SONATA spike layout.
 
-Layout (SONATA "Spike file" specification)::
+Layout (SONATA "Spike file" specification, plus spikemod's extensions marked *)::
 
-    /spikes                       attrs: t_start_s, t_stop_s (spikemod's extension)
-    /spikes/<population>          attr sorting: HDF5 enum {none: 0, by_id: 1, by_time: 2}
+    /spikes                           attrs: t_start_s*, t_stop_s*
+    /spikes/<population>              attr sorting: HDF5 enum {none: 0, by_id: 1, by_time: 2}
+                                      attr n_nodes*: population size (silent neurons included)
     /spikes/<population>/timestamps   float64, attr units = "ms"
     /spikes/<population>/node_ids     uint64
+    /state/<population>/<variable>*   recorded state variable of some neurons:
+        data       float64 (n_times, n_recorded), attr units (Brian2/quantities spelling, '1' = none)
+        times      float64 (n_times,), attr units = "ms"
+        node_ids   uint64 (n_recorded,): the neuron of each column
 
 Spikes are kept as two arrays per population (node ids, times): the canonical form from which
-Neo objects are built lazily.
+Neo objects are built lazily (:func:`spikemod.io.to_neo`). SONATA readers (libsonata, BMTK)
+read ``/spikes`` and ignore the extra attributes and the ``/state`` group.
+
+One writer: :class:`SpikeFileWriter` appends spikes in chunks to resizable datasets (a large
+run streams from its monitors to disk, :meth:`SpikeFileWriter.append_monitor`, without Neo
+objects and without a second copy of all spikes); :func:`write_spikes` is the one-shot form
+used by ``ctx.save_spikes``. Files appear atomically (written beside the target, then renamed).
 """
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import h5py
 import numpy as np
 
-from spikemod.provenance import atomic_write
-
-__all__ = ["SORTING", "write_spikes", "read_spikes"]
+__all__ = ["SORTING", "SpikeFileWriter", "write_spikes", "read_spikes", "read_state",
+           "spike_file_info"]
 
 SORTING = {"none": 0, "by_id": 1, "by_time": 2}
 SORTING_DTYPE = h5py.enum_dtype(SORTING, basetype="u1")
+_CHUNK = 1 << 16
+_TIME_SCALE = {"ms": 1e-3, "s": 1.0, "second": 1.0, "us": 1e-6}
+
+
+def _check_name(name: str, what: str = "population"):
+    if not isinstance(name, str) or not name or "/" in name or any(c.isspace() for c in name):
+        raise ValueError(f"{what} name {name!r} is not allowed (non-empty, no '/' or spaces)")
+
+
+class SpikeFileWriter:
+    """Write a ``spikes.h5`` incrementally; the file appears (atomically) on :meth:`close`.
+
+    >>> with SpikeFileWriter(path, t_start=0.0) as w:      # doctest: +SKIP
+    ...     w.append("pyr", ids, times_s)                   # any number of chunks
+    ...     w.add_state("pyr", "v", times_s, values, "mV", node_ids)
+    ...     w.t_stop = 10.0
+
+    A population's ``sorting`` attribute is ``by_time`` when every chunk was time-ordered and
+    started no earlier than the previous chunk ended (monitor chunks are), else ``none``. On an
+    exception nothing is left behind.
+    """
+
+    def __init__(self, path, t_start: float = 0.0, t_stop: float | None = None,
+                 sizes: dict | None = None):
+        self.path = Path(path)
+        self.t_start = float(t_start)
+        self.t_stop = t_stop
+        self.sizes = dict(sizes or {})
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, self._tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp",
+                                         dir=self.path.parent)
+        os.close(fd)
+        os.unlink(self._tmp)  # h5py creates it again with the usual permissions
+        self._f = h5py.File(self._tmp, "x")
+        self._root = self._f.create_group("spikes")
+        self._pops: dict = {}
+        self._offsets: dict = {}
+        self._closed = False
+
+    # -- spikes ----------------------------------------------------------------------------
+    def population(self, name: str, sorting: str | None = None):
+        """Create (or return) the group of population ``name``."""
+        if name not in self._pops:
+            _check_name(name)
+            g = self._root.create_group(name)
+            self._pops[name] = {"group": g, "n": 0, "sorted": True, "last": -np.inf,
+                                "max_id": -1, "sorting": sorting}
+        return self._pops[name]
+
+    def append(self, name: str, ids, times_s):
+        """Append spikes of population ``name``: node ids and times in seconds."""
+        ids = np.asarray(ids)
+        times = np.asarray(times_s, dtype=np.float64)
+        if ids.shape != times.shape or ids.ndim != 1:
+            raise ValueError(f"population {name!r}: {ids.size} ids but {times.size} times")
+        if ids.size and ids.dtype.kind in "if" and ids.min() < 0:
+            raise ValueError(f"population {name!r}: negative node ids")
+        pop = self.population(name)
+        if not ids.size:
+            return
+        g, n, k = pop["group"], pop["n"], ids.size
+        if "timestamps" not in g:
+            self._create(g, chunk=min(k, _CHUNK))
+        if pop["sorted"]:
+            pop["sorted"] = bool(times[0] >= pop["last"] and np.all(np.diff(times) >= 0))
+        pop["last"] = float(times[-1])
+        pop["max_id"] = max(pop["max_id"], int(ids.max()))
+        for key, data in (("timestamps", times * 1e3), ("node_ids", ids.astype(np.uint64))):
+            g[key].resize((n + k,))
+            g[key][n:] = data
+        pop["n"] = n + k
+
+    @staticmethod
+    def _create(g, chunk):
+        """Resizable datasets, chunk sized to the first append (small files stay small)."""
+        ts = g.create_dataset("timestamps", shape=(0,), maxshape=(None,), dtype="f8",
+                              chunks=(max(chunk, 1),))
+        ts.attrs["units"] = "ms"
+        g.create_dataset("node_ids", shape=(0,), maxshape=(None,), dtype="u8",
+                         chunks=(max(chunk, 1),))
+
+    def append_monitor(self, name: str, monitor):
+        """Append the spikes a Brian2 ``SpikeMonitor`` recorded since the last call.
+
+        Call it after each ``net.run(chunk)`` of a long run: only new spikes are copied."""
+        start = self._offsets.get(id(monitor), 0)
+        i = np.asarray(monitor.i[start:])
+        t = np.asarray(monitor.t_[start:])
+        self._offsets[id(monitor)] = start + i.size
+        self.append(name, i, t)
+
+    # -- state -----------------------------------------------------------------------------
+    def add_state(self, population: str, variable: str, times_s, values, units: str,
+                  node_ids):
+        """Store a recorded variable: ``values`` shape (n_times, n_recorded) in ``units``."""
+        _check_name(population)
+        _check_name(variable, "variable")
+        times = np.asarray(times_s, dtype=np.float64)
+        values = np.asarray(values, dtype=np.float64)
+        node_ids = np.asarray(node_ids, dtype=np.uint64)
+        if values.ndim == 1:
+            values = values[:, None]
+        if values.shape != (times.size, node_ids.size):
+            raise ValueError(f"state {population}/{variable}: values shape {values.shape} is not "
+                             f"(n_times={times.size}, n_recorded={node_ids.size})")
+        g = self._f.require_group("state").require_group(population).create_group(variable)
+        d = g.create_dataset("data", data=values)
+        d.attrs["units"] = str(units)
+        t = g.create_dataset("times", data=times * 1e3)
+        t.attrs["units"] = "ms"
+        g.create_dataset("node_ids", data=node_ids)
+
+    def add_state_monitor(self, population: str, monitor, variables=None):
+        """Store variables of a Brian2 ``StateMonitor`` (units from Brian2)."""
+        variables = variables or monitor.record_variables
+        for var in variables:
+            q = getattr(monitor, var)
+            unit = q.get_best_unit() if hasattr(q, "get_best_unit") else None
+            vals = np.asarray(q / unit) if unit is not None else np.asarray(q)
+            self.add_state(population, var, np.asarray(monitor.t_), vals.T,
+                           str(unit) if unit is not None else "1",
+                           np.asarray(monitor.record))
+
+    # -- finishing -------------------------------------------------------------------------
+    def close(self):
+        """Finish the attributes and move the file into place."""
+        if self._closed:
+            return
+        if self.t_stop is None:
+            last = [p["last"] for p in self._pops.values() if p["n"]]
+            self.t_stop = max(last, default=self.t_start)
+        self._root.attrs["t_start_s"] = self.t_start
+        self._root.attrs["t_stop_s"] = float(self.t_stop)
+        for name, p in self._pops.items():
+            if "timestamps" not in p["group"]:
+                self._create(p["group"], chunk=1024)
+            sorting = p["sorting"] or ("by_time" if p["sorted"] else "none")
+            p["group"].attrs.create("sorting", SORTING[sorting], dtype=SORTING_DTYPE)
+            p["group"].attrs["n_nodes"] = int(self.sizes.get(name, p["max_id"] + 1))
+        self._f.close()
+        os.replace(self._tmp, self.path)
+        self._closed = True
+
+    def abort(self):
+        if not self._closed:
+            self._f.close()
+            if os.path.exists(self._tmp):
+                os.unlink(self._tmp)
+            self._closed = True
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+        return False
 
 
 def write_spikes(path, populations: dict, t_start: float = 0.0, t_stop: float | None = None,
-                 sorting: str = "by_time") -> Path:
+                 sorting: str = "by_time", state: dict | None = None,
+                 sizes: dict | None = None) -> Path:
     """Write ``{population: (node_ids, times_s)}`` to ``path`` (atomically).
 
     Parameters
@@ -37,43 +209,97 @@ def write_spikes(path, populations: dict, t_start: float = 0.0, t_stop: float | 
     t_start, t_stop : float
         Recording interval in seconds (``t_stop`` defaults to the last spike).
     sorting : {'by_time', 'by_id', 'none'}
+    state : dict, optional
+        ``{population: {variable: dict(times_s=, values=(n_times, n_recorded), units=,
+        node_ids=)}}`` recorded state variables, or ``{population: StateMonitor}``.
+    sizes : dict, optional
+        Population sizes (default: largest node id + 1), so silent neurons are kept.
     """
     if sorting not in SORTING:
         raise ValueError(f"sorting {sorting!r} is not allowed (allowed: {', '.join(SORTING)})")
-    path = Path(path)
-    if t_stop is None:
-        t_stop = max((float(np.max(t)) for _, t in populations.values() if len(t)), default=0.0)
-    with atomic_write(path, "wb") as fh:
-        with h5py.File(fh, "w") as f:
-            root = f.create_group("spikes")
-            root.attrs["t_start_s"] = float(t_start)
-            root.attrs["t_stop_s"] = float(t_stop)
-            for name, (ids, times) in populations.items():
-                ids = np.asarray(ids, dtype=np.uint64)
-                times = np.asarray(times, dtype=np.float64)
-                if ids.shape != times.shape:
-                    raise ValueError(f"population {name!r}: {ids.size} ids but {times.size} times")
-                if sorting == "by_time":
-                    order = np.lexsort((ids, times))
-                elif sorting == "by_id":
-                    order = np.lexsort((times, ids))
-                else:
-                    order = slice(None)
-                g = root.create_group(name)
-                g.attrs.create("sorting", SORTING[sorting], dtype=SORTING_DTYPE)
-                ts = g.create_dataset("timestamps", data=times[order] * 1e3)
-                ts.attrs["units"] = "ms"
-                g.create_dataset("node_ids", data=ids[order])
-    return path
+    with SpikeFileWriter(path, t_start=t_start, t_stop=t_stop, sizes=sizes) as w:
+        for name, (ids, times) in populations.items():
+            ids = np.asarray(ids)
+            if ids.size and ids.dtype.kind in "if" and ids.min() < 0:
+                raise ValueError(f"population {name!r}: negative node ids")
+            ids = ids.astype(np.uint64)
+            times = np.asarray(times, dtype=np.float64)
+            if ids.shape != times.shape:
+                raise ValueError(f"population {name!r}: {ids.size} ids but {times.size} times")
+            if sorting == "by_time":
+                order = np.lexsort((ids, times))
+            elif sorting == "by_id":
+                order = np.lexsort((times, ids))
+            else:
+                order = slice(None)
+            w.population(name, sorting=sorting)
+            w.append(name, ids[order], times[order])
+        for pop, variables in (state or {}).items():
+            if hasattr(variables, "record_variables"):
+                w.add_state_monitor(pop, variables)
+                continue
+            for var, rec in variables.items():
+                w.add_state(pop, var, rec["times_s"], rec["values"], rec.get("units", "1"),
+                            rec["node_ids"])
+    return Path(path)
 
 
-def read_spikes(path) -> tuple[dict, dict]:
-    """Read a SONATA spike file: ``({population: (ids, times_s)}, {'t_start_s', 't_stop_s'})``."""
-    out = {}
+def _scale(ds) -> float:
+    unit = ds.attrs.get("units", "ms")
+    unit = unit.decode() if isinstance(unit, bytes) else str(unit)
+    if unit not in _TIME_SCALE:
+        raise ValueError(f"{ds.name}: time units {unit!r} not understood "
+                         f"(allowed: {', '.join(_TIME_SCALE)})")
+    return _TIME_SCALE[unit]
+
+
+def read_spikes(path, populations=None) -> tuple[dict, dict]:
+    """Read a SONATA spike file: ``({population: (ids, times_s)}, meta)``.
+
+    ``meta`` has ``t_start_s``, ``t_stop_s`` (when written by spikemod) and ``sizes``
+    (population -> number of neurons; largest id + 1 when the file does not say).
+    """
+    out, sizes = {}, {}
     with h5py.File(path, "r") as f:
         root = f["spikes"]
         meta = {k: float(root.attrs[k]) for k in ("t_start_s", "t_stop_s") if k in root.attrs}
         for name, g in root.items():
-            scale = {"ms": 1e-3, "s": 1.0}.get(str(g["timestamps"].attrs.get("units", "ms")), 1e-3)
-            out[name] = (g["node_ids"][()].astype(np.int64), g["timestamps"][()] * scale)
+            if populations is not None and name not in populations:
+                continue
+            ids = g["node_ids"][()].astype(np.int64)
+            out[name] = (ids, g["timestamps"][()] * _scale(g["timestamps"]))
+            sizes[name] = int(g.attrs.get("n_nodes", ids.max() + 1 if ids.size else 0))
+    meta["sizes"] = sizes
     return out, meta
+
+
+def read_state(path, populations=None) -> dict:
+    """``{population: {variable: dict(times_s, values, units, node_ids)}}`` from ``/state``."""
+    out: dict = {}
+    with h5py.File(path, "r") as f:
+        if "state" not in f:
+            return out
+        for pop, pg in f["state"].items():
+            if populations is not None and pop not in populations:
+                continue
+            for var, g in pg.items():
+                units = g["data"].attrs.get("units", "1")
+                out.setdefault(pop, {})[var] = {
+                    "times_s": g["times"][()] * _scale(g["times"]),
+                    "values": g["data"][()],
+                    "units": units.decode() if isinstance(units, bytes) else str(units),
+                    "node_ids": g["node_ids"][()].astype(np.int64)}
+    return out
+
+
+def spike_file_info(path) -> dict:
+    """Population -> (number of spikes, number of neurons), without reading the spikes."""
+    out = {}
+    with h5py.File(path, "r") as f:
+        for name, g in f["spikes"].items():
+            n = g.attrs.get("n_nodes")
+            if n is None:
+                ids = g["node_ids"][()]
+                n = int(ids.max()) + 1 if ids.size else 0
+            out[name] = (int(g["node_ids"].shape[0]), int(n))
+    return out

@@ -1,0 +1,166 @@
+"""Results as Neo objects, in the layout PyNN users know, built lazily from ``spikes.h5``.
+
+:func:`to_neo` returns a :class:`neo.Block` with one :class:`neo.Segment` (one run) and one
+:class:`neo.Group` per population. Spike trains are :class:`neo.SpikeTrainList` objects made with
+``SpikeTrainList.from_spike_time_array`` from the canonical (ids, times) arrays: no
+:class:`neo.SpikeTrain` exists until a train is touched (building one costs ~120 us, so 10^5 of
+them would cost seconds). ``segment.spiketrains.multiplexed`` gives the arrays back for free.
+
+Identifiers (the same in the NWB export's unit ids):
+
+* ``source_population``: population name; ``source_index``: neuron index in its population;
+* ``channel_id``: index of the neuron in the block, populations in file order
+  (``offset(population) + source_index``), unique across populations.
+
+The segment's list and the group lists share their SpikeTrain objects once built. Recorded
+state variables (``/state``) become :class:`neo.AnalogSignal` objects (one per population and
+variable) with the array annotation ``channel_index`` (the recorded neurons' indices), in the
+segment and in the population's group.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import quantities as pq
+
+__all__ = ["to_neo", "spikes_path"]
+
+
+def spikes_path(results_dir) -> Path:
+    """``results_dir/spikes.h5`` (or the file itself); ValueError naming what is missing."""
+    p = Path(results_dir)
+    if p.is_file():
+        return p
+    if not p.is_dir():
+        raise FileNotFoundError(f"results directory {str(p)!r} does not exist")
+    f = p / "spikes.h5"
+    if not f.is_file():
+        raise FileNotFoundError(f"{str(p)!r} has no spikes.h5 (not the output of a protocol "
+                                "that records spikes)")
+    return f
+
+
+def _lazy_list_classes():
+    from neo.core.spiketrainlist import SpikeTrainList
+
+    class _ConcatSpikeTrainList(SpikeTrainList):
+        """Segment list whose SpikeTrains are those of the population lists, built on touch."""
+
+        def _spiketrains_from_array(self):
+            self._items = [st for part in self._parts for st in part]
+
+    return SpikeTrainList, _ConcatSpikeTrainList
+
+
+def _units(text: str):
+    text = (text or "1").strip()
+    if text in ("1", "", "Unit(1)", "dimensionless"):
+        return pq.dimensionless
+    try:
+        return pq.Quantity(1.0, text.replace("^", "**")).units
+    except Exception:  # a unit quantities does not know: keep the number, name the unit
+        return pq.dimensionless
+
+
+def _seconds(x) -> float:
+    if isinstance(x, pq.Quantity):
+        return float(x.rescale("s").magnitude)
+    return float(x)
+
+
+def to_neo(results_dir, populations=None, t_start=None, t_stop=None):
+    """Load a protocol's spikes (and recorded state) as a :class:`neo.Block`.
+
+    Parameters
+    ----------
+    results_dir : path
+        A protocol's output directory (or a ``spikes.h5`` file).
+    populations : list of str, optional
+        Populations to load (default: all, in file order).
+    t_start, t_stop : float or Quantity, optional
+        Time window (seconds if a float); spikes with ``t_start <= t < t_stop`` are kept.
+        Defaults: the recording interval stored in the file.
+    """
+    import neo
+
+    from spikemod.io.spikes import read_spikes, read_state
+
+    SpikeTrainList, ConcatList = _lazy_list_classes()
+    path = spikes_path(results_dir)
+    spikes, meta = read_spikes(path)
+    if populations is not None:
+        populations = [populations] if isinstance(populations, str) else list(populations)
+        unknown = [p for p in populations if p not in spikes]
+        if unknown:
+            raise ValueError(f"population {unknown[0]!r} is not in {str(path)!r} "
+                             f"(available: {', '.join(spikes)})")
+    else:
+        populations = list(spikes)
+    t0 = meta.get("t_start_s", 0.0) if t_start is None else _seconds(t_start)
+    last = max((float(t.max()) for _, t in spikes.values() if t.size), default=t0)
+    t1 = meta.get("t_stop_s", last) if t_stop is None else _seconds(t_stop)
+    if not t1 >= t0:
+        raise ValueError(f"t_stop {t1:g} s is before t_start {t0:g} s")
+
+    block = neo.Block(name=Path(path).parent.name, file_origin=str(path))
+    seg = neo.Segment(name="run", index=0)
+    block.segments.append(seg)
+    offsets = {}
+    off = 0
+    for name in spikes:
+        offsets[name] = off
+        off += meta["sizes"][name]
+
+    parts, all_t, all_ch, all_ids, all_pop, all_idx = [], [], [], [], [], []
+    for name in populations:
+        ids, times = spikes[name]
+        keep = (times >= t0) & (times < t1) if (t_start is not None or t_stop is not None) \
+            else (times >= t0) & (times <= t1)
+        ids, times = ids[keep], times[keep]
+        n = meta["sizes"][name]
+        index = np.arange(n)
+        channels = offsets[name] + index
+        stl = SpikeTrainList.from_spike_time_array(
+            times, offsets[name] + ids, channels, t_stop=t1 * pq.s, units="s",
+            t_start=t0 * pq.s, source_population=name, source_index=index)
+        stl.segment = seg
+        group = neo.Group(name=name, source_population=name, size=n)
+        group.spiketrains = stl
+        group.block = block
+        block.groups.append(group)
+        parts.append(stl)
+        all_t.append(times)
+        all_ch.append(offsets[name] + ids)
+        all_ids.append(channels)
+        all_pop.append(np.full(n, name, dtype=object))
+        all_idx.append(index)
+
+    cat = lambda xs, dt: np.concatenate(xs) if xs else np.zeros(0, dt)  # noqa: E731
+    seg_list = ConcatList.from_spike_time_array(
+        cat(all_t, float), cat(all_ch, np.int64), cat(all_ids, np.int64), t_stop=t1 * pq.s,
+        units="s", t_start=t0 * pq.s, source_population=cat(all_pop, object),
+        source_index=cat(all_idx, np.int64))
+    seg_list._parts = parts
+    seg_list.segment = seg
+    seg.spiketrains = seg_list
+
+    state = read_state(path, populations)
+    groups = {g.name: g for g in block.groups}
+    for name in populations:
+        for var, rec in state.get(name, {}).items():
+            times, values = rec["times_s"], rec["values"]
+            keep = (times >= t0) & (times < t1 if t_stop is not None else times <= t1)
+            times, values = times[keep], values[keep]
+            if times.size == 0:
+                continue
+            period = float(np.median(np.diff(times))) if times.size > 1 else 1e-4
+            sig = neo.AnalogSignal(values, units=_units(rec["units"]), t_start=times[0] * pq.s,
+                                   sampling_period=period * pq.s, name=var,
+                                   source_population=name, units_as_written=rec["units"],
+                                   array_annotations={"channel_index": rec["node_ids"]})
+            sig.segment = seg
+            seg.analogsignals.append(sig)
+            groups[name].analogsignals.append(sig)
+    return block
