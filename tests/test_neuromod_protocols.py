@@ -1,0 +1,163 @@
+"""Neuromodulation: effect mappings on the cells and the issue-4 protocols through the CLI
+(files, columns, expected direction of each claim, one-line refusals)."""
+
+import csv
+import json
+
+import numpy as np
+import pytest
+from brian2 import Network, SpikeMonitor, mV, pA, second
+
+from spikemod.cells import make_pyramidal
+from spikemod.cli import main
+from spikemod.device import simulation
+from spikemod.neuromod import attach, effect_targets
+
+
+def _rows(path):
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def _header(path):
+    with open(path, newline="") as f:
+        return next(csv.reader(f))
+
+
+# -- effect mappings -------------------------------------------------------------------------
+def _run_cells(model, ne_uM, attach_nm=True, duration=0.5 * second):
+    with simulation("runtime", seed=3, dt=model["sim.dt"]) as sim:
+        G = make_pyramidal(len(ne_uM), model)
+        G.I_soma, G.I_dend = 900 * pA, 500 * pA
+        G.g_c = float(model["effects.gc_basal"])
+        objs = [G]
+        if attach_nm:
+            nm = attach(G, model, "pyr")
+            nm.set_steady_state(model, {"NE": np.asarray(ne_uM, float)})
+            objs += nm.objects
+        mon = SpikeMonitor(G)
+        Network(*objs, mon).run(duration)
+        sim.finish()
+        return {"t": np.asarray(mon.t[:] / second), "i": np.asarray(mon.i[:]),
+                "g_c": np.asarray(G.g_c[:]), "vr": np.asarray(G.vr[:] / mV),
+                "vt": np.asarray(G.vt[:] / mV), "d": np.asarray(G.d[:] / pA),
+                "g_Ld": np.asarray(G.g_Ld[:])}
+
+
+def test_no_modulator_leaves_the_cell_unchanged(model):
+    """At zero modulator every mapping returns the cell's own parameter, so spike trains equal
+    those of the unmodulated cell with g_c = gc_basal (same seed)."""
+    a = _run_cells(model, [0.0, 0.0])
+    b = _run_cells(model, [0.0, 0.0], attach_nm=False)
+    assert np.allclose(a["g_c"], float(model["effects.gc_basal"]))
+    assert np.allclose(a["vr"], float(model["soma.vr"] / mV))
+    assert np.allclose(a["vt"], float(model["soma.vt"] / mV))
+    assert a["t"].size > 5
+    oa, ob = np.lexsort((a["i"], a["t"])), np.lexsort((b["i"], b["t"]))
+    np.testing.assert_array_equal(a["i"][oa], b["i"][ob])
+    np.testing.assert_allclose(a["t"][oa], b["t"][ob])
+
+
+def test_ne_mappings_act_in_the_documented_direction(model):
+    r = _run_cells(model, [0.0, 0.1, 10.0], duration=0.05 * second)
+    # alpha2A (moderate NE) closes HCN: coupling up, dendritic leak down
+    assert r["g_c"][1] > r["g_c"][0] + 0.3
+    assert r["g_Ld"][1] < r["g_Ld"][0]
+    # high NE: beta1 reopens HCN (coupling back down), alpha1/Ca depolarises and adds K+ adaptation
+    assert r["g_c"][2] < r["g_c"][1]
+    assert r["vr"][2] > r["vr"][0] + 2
+    assert r["d"][2] > r["d"][0] * 1.2
+
+
+def test_switches_remove_mappings(model):
+    m = model.copy()
+    for switch in ("hcn_coupling", "hcn_leak", "ca_depolarisation", "ca_k_current",
+                   "pka_threshold", "nmda_ratio", "nicotinic_depolarisation"):
+        m.set(f"effects.{switch}", "false")
+    assert effect_targets(m, "pyr") == []
+    m.set("effects.pka_threshold", "true")
+    assert effect_targets(m, "pyr") == ["vt"]
+    r = _run_cells(m, [10.0], duration=0.02 * second)
+    assert r["g_c"][0] == pytest.approx(float(model["effects.gc_basal"]))   # left alone
+    assert r["vt"][0] != pytest.approx(float(model["soma.vt"] / mV))
+
+
+# -- protocols through the CLI ------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def vt_out(tmp_path_factory):
+    out = tmp_path_factory.mktemp("vt") / "run"
+    assert main(["run", "volume-transmission", "--device", "runtime", "--quiet", "--n-side", "21",
+                 "--duration", "1.2", "--set", "diffusion.dt=30 ms", "--out", str(out)]) == 0
+    return out
+
+
+def test_volume_transmission_contract(vt_out):
+    assert _header(vt_out / "diffusion_check.csv") == ["t_ms", "r_um", "c_model_uM",
+                                                        "c_analytic_uM"]
+    info = json.loads((vt_out / "diffusion_check.json").read_text())
+    assert set(info) == {"D_um2_per_s", "tortuosity", "alpha", "amount_umol_per_l_um3",
+                         "decay_per_s", "dx_um"}
+    assert info["D_um2_per_s"] == 600 and info["alpha"] == 0.21
+    rows = _rows(vt_out / "mass.csv")
+    no_up = [float(r["mass_fraction"]) for r in rows if r["condition"] == "no_uptake"]
+    up = [float(r["mass_fraction"]) for r in rows if r["condition"] == "uptake"]
+    assert max(abs(x - 1) for x in no_up) < 1e-6
+    assert up[-1] < 0.01
+    checks = json.loads((vt_out / "provenance.json").read_text())["checks"]
+    assert checks["rel_l2_r_gt_3dx_t_ge_1s"] < 0.03   # 2 % criterion: tests/test_diffusion.py
+    assert (vt_out / "volume_transmission.png").exists()
+
+
+def test_unstable_diffusion_step_is_refused_in_one_line(tmp_path, capsys):
+    out = tmp_path / "bad"
+    code = main(["run", "volume-transmission", "--device", "runtime", "--quiet",
+                 "--set", "diffusion.dt=100 ms", "--out", str(out)])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and not out.exists()
+    assert len(err.splitlines()) == 1
+    assert "diffusion.dt: 100 ms is unstable" in err and "dx^2/(2*ndim*D*" in err
+
+
+def test_neuropeptide_only_bursts_release(tmp_path):
+    out = tmp_path / "np"
+    assert main(["run", "neuropeptide", "--device", "runtime", "--quiet", "--rates", "5,20",
+                 "--duration", "5", "--out", str(out)]) == 0
+    assert _header(out / "neuropeptide.csv") == ["pattern", "rate_Hz", "bursts",
+                                                  "peptide_released"]
+    rows = _rows(out / "neuropeptide.csv")
+    for r in rows:
+        released = float(r["peptide_released"])
+        if r["pattern"] == "tonic":
+            assert released == 0 and int(r["bursts"]) == 0
+        if r["pattern"] == "bursty":
+            assert released > 0 and int(r["bursts"]) > 0
+    detail = {(r["pattern"], r["rate_Hz"]): r for r in _rows(out / "neuropeptide_detail.csv")}
+    # the gate releases exactly once per burst of the bursty trains (bursts 250 ms apart at 20 Hz)
+    assert detail[("bursty", "20.0")]["releases"] == detail[("bursty", "20.0")]["bursts"]
+    # same mean rate, same number of spikes: the pattern decides
+    assert detail[("bursty", "20.0")]["spikes"] == detail[("tonic", "20.0")]["spikes"]
+
+
+def test_ne_inverted_u(tmp_path):
+    out = tmp_path / "ne"
+    assert main(["run", "ne-inverted-u", "--device", "runtime", "--quiet",
+                 "--ne", "1,30,10000", "--i-soma", "650:1500:85", "--duration", "1",
+                 "--out", str(out)]) == 0
+    assert _header(out / "ne_dose.csv") == ["NE_nM", "gain_Hz_per_pA", "burst_mode_fraction",
+                                            "alpha2_occupancy", "alpha1_occupancy"]
+    rows = _rows(out / "ne_dose.csv")
+    gain = [float(r["gain_Hz_per_pA"]) for r in rows]
+    burst = [float(r["burst_mode_fraction"]) for r in rows]
+    assert gain[1] > 1.1 * gain[0] and gain[1] > 1.1 * gain[2]
+    assert burst[1] > burst[0] and burst[1] > burst[2]
+    a2 = [float(r["alpha2_occupancy"]) for r in rows]
+    a1 = [float(r["alpha1_occupancy"]) for r in rows]
+    assert a2[1] > 0.3 > a1[1] and a1[2] > 0.9
+
+
+def test_ne_inverted_u_refuses_bad_concentration(tmp_path, capsys):
+    out = tmp_path / "bad"
+    code = main(["run", "ne-inverted-u", "--device", "runtime", "--ne", "10,-5",
+                 "--out", str(out)])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and not out.exists() and "--ne" in err and len(err.splitlines()) == 1
