@@ -330,3 +330,67 @@ def ne_inverted_u_figure(rows):
     for a in axes[0]:
         a.set_xlabel("bath NE (nM)")
     return fig
+
+
+# -- rate-model reductions (spikemod.rates) ----------------------------------------------------
+def meanfield_figure(t_ms, r_net, r_mf, names, segments, segment_ms):
+    """Population rate of the spiking network against the exact mean field [CC22], per population,
+    with each segment's steady-state window shaded and its relative error written on it."""
+    P = len(names)
+    fig, axes = figure(P, 1, width=7.5, height=2.4 * P)
+    for p, name in enumerate(names):
+        ax = axes[p, 0]
+        ax.plot(t_ms, r_net[p], color="0.55", lw=0.6, label="network")
+        ax.plot(t_ms, r_mf[p], color=COLORS["dend"], lw=1.2, label="mean field")
+        for seg in (s for s in segments if s["population"] == name):
+            t0 = seg["segment"] * segment_ms
+            ax.axvspan(t0 + segment_ms / 2, t0 + segment_ms, color="0.92", zorder=0)
+            ax.text(t0 + 0.52 * segment_ms, 0.95, f"{seg['I_ext_pA']:g} pA, {seg['regime']}\n"
+                    f"<r> {seg['rate_network_Hz']:.1f} vs {seg['rate_meanfield_Hz']:.1f} Hz, "
+                    f"error {100 * seg['rel_error']:.1f} %", transform=ax.get_xaxis_transform(),
+                    va="top", fontsize=7)
+        ax.set_ylabel(f"rate {name} (Hz)")
+        ax.set_xlabel("time (ms)")
+        ax.legend(loc="upper left")
+    axes[0, 0].set_title("exact mean field vs spiking network (CC22)")
+    return fig
+
+
+# -- spike analysis (spikemod analyze) --------------------------------------------------------
+def analysis_figure(spikes: dict, series: dict, t_start, t_stop, max_raster_neurons=200,
+                    seed=0):
+    """spikemod analyze: raster (top; up to ``max_raster_neurons`` neurons per population,
+    a random sample when larger) and instantaneous population rate (bottom), per population.
+
+    ``spikes = {pop: (ids, times_s, n)}``; ``series = {pop: {'t_s', 'rate_Hz'}}``."""
+    fig, axes = figure(2, 1, width=6.4, height=4.8, sharex=True,
+                       gridspec_kw={"height_ratios": [2, 1]})
+    rng = np.random.default_rng(seed)
+    palette = plt.get_cmap("tab10")
+    base, centers = 0, {}
+    for k, (pop, (ids, times, n)) in enumerate(spikes.items()):
+        color = COLORS.get(pop, palette(k % 10))
+        shown = np.arange(n)
+        if n > max_raster_neurons:
+            shown = np.sort(rng.choice(n, max_raster_neurons, replace=False))
+        row = np.full(max(n, 1), -1)
+        row[shown] = np.arange(shown.size)
+        sel = row[np.asarray(ids, dtype=np.int64)] >= 0 if len(ids) else np.zeros(0, bool)
+        raster(axes[0, 0], np.asarray(times)[sel], base + row[np.asarray(ids)[sel]],
+               color=color, ylabel="neuron (sampled)" if n > max_raster_neurons else "neuron")
+        centers[pop] = base + (shown.size - 1) / 2
+        base += shown.size
+        s = series.get(pop)
+        if s is not None and len(s["t_s"]):
+            axes[1, 0].plot(s["t_s"], s["rate_Hz"], color=color, lw=1, label=pop)
+    axes[0, 0].set_ylim(-0.5, max(base, 1) - 0.5)
+    if len(centers) > 1:
+        axes[0, 0].set_yticks(list(centers.values()), list(centers))
+    axes[0, 0].set_xlabel("")
+    axes[1, 0].set_xlim(t_start, t_stop)
+    axes[1, 0].set_xlabel("time (s)")
+    axes[1, 0].set_ylabel("population rate (Hz)")
+    if len(series) > 1:
+        axes[1, 0].legend(loc="upper right")
+    fig.suptitle("Spikes and population rate (5 ms Gaussian kernel)")
+    return fig

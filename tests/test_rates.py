@@ -1,0 +1,96 @@
+"""Rate-model reductions checked against the spiking model [MODEL.md s6; CC22, TS, S21].
+
+Short versions of the protocols meanfield, rnn-neuromod, transfer-fit and neural-mass; the
+RNN's gradient against finite differences and its Brian2 forward pass against NumPy.
+"""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from tests.conftest import DEVICES
+
+SPIKEMOD = [sys.executable, "-m", "spikemod.cli"]
+
+
+def run_cli(*args, timeout=300):
+    return subprocess.run([*SPIKEMOD, *args], capture_output=True, text=True, timeout=timeout)
+
+
+# -- exact mean field [CC22] ---------------------------------------------------------------------
+def test_meanfield_dimensionless_constants_are_cc22s():
+    """The Table 1 set maps onto CC22's dimensionless parameters."""
+    from spikemod.rates.meanfield import _scales, population_params
+    p = population_params()
+    pop = p["pops"][0]
+    sc = _scales(pop)
+    assert sc["alpha"] == pytest.approx(0.6215, abs=1e-4)
+    assert sc["b"] == pytest.approx(-0.0062, abs=1e-4)
+    assert 1 / (pop["tau_w"] * sc["omega"]) == pytest.approx(0.0077, abs=1e-4)      # a
+    assert pop["w_jump"] / sc["i_unit"] == pytest.approx(0.0189, abs=1e-4)
+    assert p["G"][0][0] / (pop["k"] * abs(pop["vr"])) == pytest.approx(1.2308, abs=1e-4)
+    assert p["tau_s"][0] * sc["omega"] == pytest.approx(2.6)
+
+
+def test_meanfield_tonic_fixed_point_and_bursting():
+    """High drive: a stable fixed point (tonic); no drive: an adaptation-driven oscillation."""
+    from spikemod.rates.meanfield import MeanField
+    mf = MeanField()
+    out = mf.run(3000, steps=[(0, 1000.0), (1500, 0.0)], dt_out_ms=1.0)
+    t, r = out["t_ms"], out["r_Hz"][0]
+    tonic, burst = r[(t > 1000) & (t < 1500)], r[t > 2200]
+    assert tonic.std() < 0.01 * tonic.mean() and 40 < tonic.mean() < 60
+    assert burst.max() > 3 * burst.min()
+    # at the tonic fixed point the right-hand side vanishes
+    y = mf.state
+    assert np.abs(mf._rhs_factory([0.0])(0, y)).max() < 1.0
+
+
+def test_meanfield_one_population_matches_network_runtime():
+    """Tonic state: the network's mean rate within 10 % of the mean field at N = 500."""
+    from spikemod.rates.meanfield import MeanField, population_params, run_network
+    p = population_params()
+    net = run_network(p, 500, 400, steps=[(0, 1000.0)], dt_ms=0.01, bin_ms=1.0, seed=1)
+    out = MeanField(p).run(400, steps=[(0, 1000.0)], dt_out_ms=1.0)
+    sel = net.t_ms > 200
+    r_mf = np.interp(net.t_ms, out["t_ms"], out["r_Hz"][0])[sel].mean()
+    assert net.r_Hz[0][sel].mean() == pytest.approx(r_mf, rel=0.1)
+
+
+@pytest.mark.skipif("cpp_standalone" not in DEVICES, reason="standalone builds disabled")
+def test_meanfield_two_populations_match_network(build_root):
+    """E and I populations, tonic then bursting: time-averaged rates within 15 % at N = 2000."""
+    from spikemod.rates.meanfield import MeanField, run_network, two_population_params
+    p = two_population_params()
+    steps = [(0, [1000.0, 0.0]), (600, [0.0, 0.0])]
+    net = run_network(p, 2000, 1200, steps=steps, device="cpp_standalone", seed=1,
+                      build_dir=build_root / "mf2")
+    out = MeanField(p).run(1200, steps=steps, dt_out_ms=0.5)
+    for k in range(2):
+        r_mf = np.interp(net.t_ms, out["t_ms"], out["r_Hz"][k])
+        for t0, t1 in ((300, 600), (800, 1200)):
+            sel = (net.t_ms >= t0) & (net.t_ms < t1)
+            assert net.r_Hz[k][sel].mean() == pytest.approx(r_mf[sel].mean(), rel=0.15)
+
+
+def test_meanfield_protocol_cli(tmp_path):
+    out = tmp_path / "mf"
+    res = run_cli("run", "meanfield", "--device", "runtime", "--n", "300", "--segment", "0.2",
+                  "--currents", "1000", "--set", "meanfield.dt=0.01ms", "--out", str(out),
+                  "--quiet")
+    assert res.returncode == 0, res.stderr
+    summary = json.loads((out / "meanfield_summary.json").read_text())
+    assert summary["N"] == 300 and summary["speedup"] > 1
+    assert summary["rel_error_steady"] < 0.1
+    head = (out / "meanfield_vs_network.csv").read_text().splitlines()[0]
+    assert head == "t_ms,r_network_Hz,r_meanfield_Hz"
+    assert (out / "meanfield.png").exists()
+
+
+def test_meanfield_protocol_refuses_bad_populations(tmp_path):
+    res = run_cli("run", "meanfield", "--populations", "3", "--out", str(tmp_path / "x"))
+    assert res.returncode == 2 and "--populations" in res.stderr
+    assert not (tmp_path / "x").exists()
