@@ -1,0 +1,222 @@
+"""Population spike statistics over spikemod's canonical (ids, times) arrays, Elephant underneath.
+
+Every function takes the two arrays of one population (``ids``: neuron index, ``times``:
+seconds), its size ``n`` and the window ``[t_start, t_stop)``, so a 10^5-neuron population is
+analysed without building 10^5 :class:`neo.SpikeTrain` objects (~120 us each).
+
+* Where Elephant has a population-scale form, it is called directly: the instantaneous
+  population rate is ``elephant.statistics.instantaneous_rate`` of the pooled population train
+  (divided by ``n``); its power spectrum is ``elephant.spectral.welch_psd``; pairwise
+  correlations are ``elephant.spike_train_correlation.correlation_coefficient`` of a
+  ``BinnedSpikeTrain`` of a random sample of active neurons.
+* Per-neuron ISI CV, LV and Fano factor follow Elephant's definitions exactly
+  (``elephant.statistics.cv`` of the ISIs = std/mean with ddof 0; ``elephant.statistics.lv``
+  [Shinomoto et al. 2003]; ``elephant.statistics.fanofactor`` = var/mean of spike counts,
+  ddof 0) but are evaluated for all neurons at once with numpy; tests check them against
+  Elephant train by train.
+* Bursts: :mod:`spikemod.analysis.bursts` (Elephant has none).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import quantities as pq
+
+from spikemod.analysis.bursts import burst_stats
+from spikemod.analysis.fi import rates_in_window
+
+__all__ = ["window", "by_neuron", "isi_cv", "isi_lv", "fano_factor", "population_rate",
+           "rate_power_spectrum", "pairwise_correlation", "summarize", "METRICS"]
+
+
+def window(ids, times, t_start, t_stop):
+    """Spikes with ``t_start <= t < t_stop`` as (int64 ids, float times)."""
+    ids, times = np.asarray(ids, dtype=np.int64), np.asarray(times, dtype=float)
+    keep = (times >= t_start) & (times < t_stop)
+    return ids[keep], times[keep]
+
+
+def by_neuron(ids, times):
+    """Sort by (neuron, time): returns ids, times and ``same`` (spike k+1 is of neuron of k)."""
+    order = np.lexsort((times, ids))
+    ids, times = ids[order], times[order]
+    return ids, times, ids[1:] == ids[:-1]
+
+
+def _isis(ids, times):
+    """ISIs of all neurons at once: (neuron of each ISI, ISI), in neuron then time order."""
+    ids, times, same = by_neuron(np.asarray(ids, np.int64), np.asarray(times, float))
+    return ids[1:][same], np.diff(times)[same]
+
+
+def isi_cv(ids, times, n, min_isis: int = 2) -> np.ndarray:
+    """Coefficient of variation of each neuron's ISIs (std/mean, ddof 0, as
+    ``elephant.statistics.cv``); NaN for neurons with fewer than ``min_isis`` ISIs."""
+    owner, isi = _isis(ids, times)
+    k = np.bincount(owner, minlength=n)[:n].astype(float)
+    s1 = np.bincount(owner, weights=isi, minlength=n)[:n]
+    s2 = np.bincount(owner, weights=isi * isi, minlength=n)[:n]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = s1 / k
+        var = np.maximum(s2 / k - mean * mean, 0.0)
+        return np.where(k >= max(min_isis, 1), np.sqrt(var) / mean, np.nan)
+
+
+def isi_lv(ids, times, n) -> np.ndarray:
+    """Local variation LV = 3/(k-1) sum ((I_i - I_i+1)/(I_i + I_i+1))^2 of each neuron's ISIs
+    [Shinomoto et al. 2003], as ``elephant.statistics.lv``; NaN with fewer than 2 ISIs."""
+    owner, isi = _isis(ids, times)
+    pair = owner[1:] == owner[:-1]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        term = ((isi[:-1] - isi[1:]) / (isi[:-1] + isi[1:])) ** 2
+    term, who = term[pair], owner[1:][pair]
+    m = np.bincount(who, minlength=n)[:n].astype(float)
+    s = np.bincount(who, weights=term, minlength=n)[:n]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(m > 0, 3.0 * s / m, np.nan)
+
+
+def fano_factor(ids, times, n, t_start, t_stop, counting_window: float = 0.1) -> np.ndarray:
+    """Fano factor of each neuron's spike counts in consecutive ``counting_window`` (s) bins
+    over ``[t_start, t_stop)`` (var/mean with ddof 0, as ``elephant.statistics.fanofactor``
+    of the per-bin pieces); NaN for silent neurons or fewer than 2 whole bins."""
+    n_bins = int(np.floor((t_stop - t_start) / counting_window + 1e-9))
+    if n_bins < 2:
+        return np.full(n, np.nan)
+    ids, times = window(ids, times, t_start, t_start + n_bins * counting_window)
+    b = np.minimum(((times - t_start) / counting_window).astype(np.int64), n_bins - 1)
+    counts = np.bincount(ids * n_bins + b, minlength=n * n_bins)[:n * n_bins]
+    counts = counts.reshape(n, n_bins).astype(float)
+    mean = counts.mean(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(mean > 0, counts.var(axis=1) / mean, np.nan)
+
+
+def population_rate(times, n, t_start, t_stop, sampling_period: float = 1e-3,
+                    sigma: float = 5e-3):
+    """Instantaneous population rate (Hz per neuron): Elephant's ``instantaneous_rate`` of the
+    pooled train with a Gaussian kernel of width ``sigma`` (s), divided by ``n``.
+
+    Returns ``(t_s, rate_Hz)`` sampled every ``sampling_period`` seconds."""
+    from elephant.kernels import GaussianKernel
+    from elephant.statistics import instantaneous_rate
+    from neo import SpikeTrain
+
+    times = np.asarray(times, float)
+    times = np.sort(times[(times >= t_start) & (times < t_stop)])
+    pooled = SpikeTrain(times, units="s", t_start=t_start, t_stop=t_stop)
+    rate = instantaneous_rate(pooled, sampling_period=sampling_period * pq.s,
+                              kernel=GaussianKernel(sigma * pq.s), border_correction=True)
+    t = rate.times.rescale("s").magnitude
+    return t, rate.rescale("Hz").magnitude[:, 0] / max(n, 1)
+
+
+def rate_power_spectrum(rate_Hz, sampling_period: float = 1e-3,
+                        frequency_resolution: float = 2.0):
+    """Power spectrum of a population rate (mean removed): ``elephant.spectral.welch_psd``
+    (Hann windows, 50 % overlap). Returns ``(freqs_Hz, psd in Hz^2/Hz)``; empty arrays if the
+    signal is shorter than one segment of 1/``frequency_resolution`` s."""
+    from elephant.spectral import welch_psd
+
+    rate_Hz = np.asarray(rate_Hz, float)
+    fs = 1.0 / sampling_period
+    if rate_Hz.size < 2 or rate_Hz.size / fs < 1.0 / frequency_resolution:
+        return np.zeros(0), np.zeros(0)
+    freqs, psd = welch_psd(rate_Hz, frequency_resolution=frequency_resolution, fs=fs,
+                           detrend="constant")
+    return np.asarray(freqs), np.asarray(psd)
+
+
+def pairwise_correlation(ids, times, n, t_start, t_stop, n_sample: int = 100,
+                         bin_size: float = 5e-3, seed: int = 0):
+    """Pearson correlations of binned spike counts (``bin_size`` s) between pairs of a random
+    sample of up to ``n_sample`` active neurons (``elephant.spike_train_correlation.
+    correlation_coefficient`` of an Elephant ``BinnedSpikeTrain``).
+
+    Returns the off-diagonal coefficients (one per pair), NaN-free; empty with < 2 active."""
+    from elephant.conversion import BinnedSpikeTrain
+    from elephant.spike_train_correlation import correlation_coefficient
+    from neo import SpikeTrain
+
+    ids, times = window(ids, times, t_start, t_stop)
+    active = np.unique(ids)
+    if active.size < 2 or (t_stop - t_start) < 2 * bin_size:
+        return np.zeros(0)
+    rng = np.random.default_rng(seed)
+    sample = np.sort(rng.choice(active, size=min(n_sample, active.size), replace=False))
+    ids, times, _ = by_neuron(ids, times)
+    lo, hi = np.searchsorted(ids, sample, "left"), np.searchsorted(ids, sample, "right")
+    trains = [SpikeTrain(times[a:b], units="s", t_start=t_start, t_stop=t_stop)
+              for a, b in zip(lo, hi)]
+    binned = BinnedSpikeTrain(trains, bin_size=bin_size * pq.s, t_start=t_start * pq.s,
+                              t_stop=t_stop * pq.s, tolerance=None)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        import warnings
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            cc = correlation_coefficient(binned)
+    iu = np.triu_indices(len(trains), k=1)
+    vals = cc[iu]
+    return vals[np.isfinite(vals)]
+
+
+#: metric name -> what it is (the rows of analysis.csv, in this order)
+METRICS = {
+    "n_neurons": "neurons in the population",
+    "n_spikes": "spikes in the window",
+    "t_start_s": "analysis window start (s)",
+    "t_stop_s": "analysis window stop (s)",
+    "rate_mean_Hz": "mean firing rate over neurons",
+    "rate_sd_Hz": "standard deviation of the firing rate over neurons",
+    "active_fraction": "share of neurons with at least one spike",
+    "isi_cv_mean": "mean ISI coefficient of variation (neurons with >= 2 ISIs)",
+    "lv_mean": "mean local variation LV (neurons with >= 2 ISIs)",
+    "fano_factor_mean": "mean Fano factor of 100 ms spike counts (active neurons)",
+    "burst_rate_Hz": "ISI-threshold bursts per neuron per second",
+    "burst_spike_fraction": "share of the population's spikes fired in bursts",
+    "pairwise_correlation_mean": "mean pairwise count correlation (5 ms bins, <= 100 neurons)",
+    "pop_rate_sd_Hz": "standard deviation of the instantaneous population rate (5 ms kernel)",
+    "pop_rate_peak_frequency_Hz": "frequency of the largest peak of the population-rate "
+                                  "power spectrum above 0 Hz",
+    "pop_rate_peak_power": "power at that peak (Hz^2/Hz)",
+}
+
+
+def _nanmean(x):
+    x = np.asarray(x, float)
+    x = x[np.isfinite(x)]
+    return float(x.mean()) if x.size else float("nan")
+
+
+def summarize(ids, times, n, t_start, t_stop, max_isi: float = 0.015, min_spikes: int = 2,
+              n_sample: int = 100, seed: int = 0) -> tuple[dict, dict]:
+    """All :data:`METRICS` of one population, plus the series for figures
+    (``{'t_s', 'rate_Hz', 'freqs_Hz', 'psd'}``)."""
+    ids, times = window(ids, times, t_start, t_stop)
+    duration = t_stop - t_start
+    rates = rates_in_window(ids, times, n, t_start, t_stop) if duration > 0 else np.full(n, np.nan)
+    bursts = burst_stats(ids, times, n, t_start, t_stop, max_isi=max_isi, min_spikes=min_spikes)
+    t, rate = population_rate(times, n, t_start, t_stop) if duration > 0 else ([], [])
+    freqs, psd = rate_power_spectrum(rate)
+    nz = freqs > 0
+    k = int(np.argmax(psd[nz])) if np.any(nz) else None
+    cc = pairwise_correlation(ids, times, n, t_start, t_stop, n_sample=n_sample, seed=seed)
+    m = {
+        "n_neurons": int(n),
+        "n_spikes": int(ids.size),
+        "t_start_s": float(t_start),
+        "t_stop_s": float(t_stop),
+        "rate_mean_Hz": float(np.mean(rates)) if n else float("nan"),
+        "rate_sd_Hz": float(np.std(rates)) if n else float("nan"),
+        "active_fraction": float(np.mean(rates > 0)) if n else float("nan"),
+        "isi_cv_mean": _nanmean(isi_cv(ids, times, n)),
+        "lv_mean": _nanmean(isi_lv(ids, times, n)),
+        "fano_factor_mean": _nanmean(fano_factor(ids, times, n, t_start, t_stop)),
+        "burst_rate_Hz": bursts["burst_rate_Hz"],
+        "burst_spike_fraction": bursts["burst_spike_fraction"],
+        "pairwise_correlation_mean": _nanmean(cc),
+        "pop_rate_sd_Hz": float(np.std(rate)) if len(rate) else float("nan"),
+        "pop_rate_peak_frequency_Hz": float(freqs[nz][k]) if k is not None else float("nan"),
+        "pop_rate_peak_power": float(psd[nz][k]) if k is not None else float("nan"),
+    }
+    return m, {"t_s": np.asarray(t), "rate_Hz": np.asarray(rate), "freqs_Hz": freqs, "psd": psd}
