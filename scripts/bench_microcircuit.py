@@ -105,7 +105,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="1000,10000,100000")
     ap.add_argument("--T", type=float, default=1.0, help="simulated s, cpp (100k: --T-large)")
-    ap.add_argument("--T-large", type=float, default=0.2, help="simulated s for N >= 50000")
+    ap.add_argument("--T-large", type=float, default=0.2, help="simulated s for N >= 30000")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--runtime-T", type=float, default=0.05)
     ap.add_argument("--runtime-repeats", type=int, default=3)
@@ -123,7 +123,7 @@ def main():
     me = str(Path(__file__).resolve())
     rows, raw = [], []
     for n in [int(x) for x in a.sizes.split(",")]:
-        T = a.T_large if n >= 50000 else a.T
+        T = a.T_large if n >= 30000 else a.T
         c = child(me, "--one", "cpp", n, T, a.repeats, f"{a.build_root}/N{n}", timeout=7200)
         raw.append(c)
         print(c, file=sys.stderr, flush=True)
