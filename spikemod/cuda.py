@@ -26,7 +26,7 @@ import shutil
 import sys
 from pathlib import Path
 
-__all__ = ["configure_cuda", "set_cuda_target", "TARGET", "restore_cpp_prefs", "find_nvcc", "find_curand", "CudaToolchain"]
+__all__ = ["configure_cuda", "set_cuda_target", "TARGET", "gpu_available", "require_gpu", "restore_cpp_prefs", "find_nvcc", "find_curand", "CudaToolchain"]
 
 _SAVED_PREFS: dict = {}
 
@@ -185,6 +185,31 @@ def configure_cuda(compute_capability: float | None = None,
     return CudaToolchain(nvcc=str(nvcc), cuda_path=str(root), curand_include=str(inc),
                          curand_lib=str(libdir), curand_runtime_dir=str(lib.parent),
                          compute_capability=compute_capability, gpu_id=int(gpu_id))
+
+
+def gpu_available() -> bool:
+    """Whether this machine has an NVIDIA GPU with a loaded driver."""
+    gpus = Path("/proc/driver/nvidia/gpus")
+    if gpus.is_dir() and any(gpus.iterdir()):
+        return True
+    smi = shutil.which("nvidia-smi")
+    if smi:
+        import subprocess
+        try:
+            out = subprocess.run([smi, "-L"], capture_output=True, text=True, timeout=20)
+            return out.returncode == 0 and "GPU" in out.stdout
+        except (OSError, subprocess.SubprocessError):
+            return False
+    return False
+
+
+def require_gpu() -> None:
+    """Raise DeviceError (one line) when a cuda_standalone simulation cannot run here."""
+    if not gpu_available():
+        raise _device_error(
+            "cuda_standalone needs an NVIDIA GPU to run and none was found here; compile "
+            "with 'spikemod build-cuda --protocol NAME --out DIR', run DIR/run.sh on a GPU "
+            "machine, then 'spikemod collect DIR --out RESULTS'")
 
 
 def restore_cpp_prefs() -> None:

@@ -145,8 +145,10 @@ def simulation(device: str = "runtime", seed: int | None = None, dt=None,
         build = Path(build_dir) if build_dir else default_build_dir("spikemod", device)
         build.mkdir(parents=True, exist_ok=True)
         if device == "cuda_standalone" and _FINISH["mode"] != "load":
-            from spikemod.cuda import configure_cuda  # imports brian2cuda before its prefs
-            configure_cuda()
+            from spikemod.cuda import configure_cuda, require_gpu
+            if _FINISH["mode"] == "run":
+                require_gpu()        # a full run needs a GPU; build-cuda compiles without
+            configure_cuda()         # imports brian2cuda before setting its prefs
         target = "cpp_standalone" if _FINISH["mode"] == "load" else device
         set_device(target, build_on_run=False, directory=str(build))
     if dt is not None:

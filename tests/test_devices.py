@@ -152,6 +152,19 @@ def test_missing_nvcc_is_one_line_error(monkeypatch):
     assert "\n" not in str(exc.value)
 
 
+def test_cuda_run_without_gpu_is_one_line_error(tmp_path, capsys):
+    from spikemod import cuda
+    from spikemod.cli import main
+    if cuda.gpu_available():
+        pytest.skip("this machine has a GPU")
+    code = main(["run", "fi-gain", "--device", "cuda_standalone", "--quiet",
+                 "--out", str(tmp_path / "r"), "--i-soma", "800", "--i-dend", "0",
+                 "--coupling", "1"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "spikemod build-cuda" in err[0]
+    assert not (tmp_path / "r").exists()
+
+
 def test_missing_curand_is_one_line_error(monkeypatch, tmp_path):
     from spikemod import cuda
     monkeypatch.setattr(cuda, "_wheel_roots", lambda: [])
