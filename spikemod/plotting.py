@@ -394,3 +394,48 @@ def analysis_figure(spikes: dict, series: dict, t_start, t_stop, max_raster_neur
         axes[1, 0].legend(loc="upper right")
     fig.suptitle("Spikes and population rate (5 ms Gaussian kernel)")
     return fig
+
+
+def rnn_neuromod_figure(f_values, curves, rows, o_example, cfg):
+    """[TS] Trained rate RNNs: example outputs of the four task conditions, output at 0.5 s
+    against f_nm with the fitted 1 - 1/(1 + exp(a f + b)), and the EC50 of each network."""
+    fig, axes = figure(1, 3, width=10)
+    ax = axes[0, 0]
+    t = np.arange(o_example.shape[1]) * cfg.dt_ms
+    labels = ["+ (unmodulated)", "null (unmodulated)", "+ (modulated)", "null (modulated)"]
+    colors = [COLORS["pyr"], "0.5", COLORS["dend"], COLORS["som"]]
+    for k in range(4):
+        ax.plot(t, o_example[k::4].mean(axis=0), color=colors[k], label=labels[k])
+    ax.axvline(cfg.t_test * cfg.dt_ms, color="0.7", ls="--", lw=0.8)
+    ax.axvspan(cfg.stim_on * cfg.dt_ms, cfg.stim_off * cfg.dt_ms, color="0.93", zorder=0)
+    ax.set_xlabel("time (ms)")
+    ax.set_ylabel("output")
+    ax.set_title("network 0: task conditions")
+    ax.legend(fontsize=6)
+    ax = axes[0, 1]
+    cmap = plt.get_cmap("viridis")(np.linspace(0.05, 0.9, max(len(curves), 1)))
+    fine = np.linspace(min(f_values), max(f_values), 200)
+    for color, (k, out) in zip(cmap, curves.items()):
+        ax.plot(f_values, out, "o", ms=2.5, color=color)
+        row = rows[k]
+        if np.isfinite(row["ec50"]):
+            a = row["slope"]
+            b = -a * row["ec50"]
+            ax.plot(fine, 1 - 1 / (1 + np.exp(np.clip(a * fine + b, -50, 50))), color=color, lw=1)
+    ax.set_xlabel("neuromodulation factor f")
+    ax.set_ylabel("output at 0.5 s after +")
+    ax.set_title("dose-response and fits")
+    ax = axes[0, 2]
+    ok = [r for r in rows if r["pass_unmodulated"] and r["pass_modulated"] and np.isfinite(r["ec50"])]
+    bad = [r for r in rows if r not in ok and np.isfinite(r["ec50"])]
+    ax.plot([r["ec50"] for r in ok], [r["network"] for r in ok], "o", color=COLORS["pyr"],
+            label="passes both states")
+    if bad:
+        ax.plot([r["ec50"] for r in bad], [r["network"] for r in bad], "x", color="0.5",
+                label="fails a state")
+    ax.axvspan(2.1, 6.5, color="0.92", zorder=0, label="TS range 2.1-6.5")
+    ax.set_xlabel("EC50 (f)")
+    ax.set_ylabel("network")
+    ax.set_title("EC50 per network")
+    ax.legend(fontsize=6.5)
+    return fig

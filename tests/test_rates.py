@@ -94,3 +94,88 @@ def test_meanfield_protocol_refuses_bad_populations(tmp_path):
     res = run_cli("run", "meanfield", "--populations", "3", "--out", str(tmp_path / "x"))
     assert res.returncode == 2 and "--populations" in res.stderr
     assert not (tmp_path / "x").exists()
+
+
+# -- neuromodulated rate RNN [TS] ---------------------------------------------------------------
+@pytest.fixture(scope="module")
+def small_rnn():
+    from spikemod.rates.rnn import RateRNN, RNNConfig
+    cfg = RNNConfig.from_model(None, N=20, T=30, stim_on=3, stim_off=10, t_test=20, t_ec50=15)
+    return RateRNN(cfg, seed=3)
+
+
+def test_rnn_dale_sparsity_and_tau_range():
+    from spikemod.rates.rnn import RateRNN, RNNConfig
+    net = RateRNN(RNNConfig.from_model(), seed=0)
+    W = net.W()
+    assert W.shape == (200, 200)
+    assert np.all(W[:, :160] >= 0) and np.all(W[:, 160:] <= 0)      # Dale: sign by column
+    assert 0.78 < (W != 0).mean() < 0.82                            # p = 0.8 (no autapses)
+    tau = net.tau_ms()
+    assert tau.min() > 20 and tau.max() < 100
+    assert net.target.sum() == 40
+
+
+def test_rnn_gradient_matches_finite_differences(small_rnn):
+    from spikemod.rates.rnn import task_trials
+    net = small_rnn
+    u, f, z, _ = task_trials(net.cfg, 9.0)
+    noise = np.random.default_rng(0).normal(0, 0.1, (u.shape[0], net.cfg.T, net.cfg.N))
+    o, cache = net.forward(u, f, noise)
+    grads = net.backward(net.loss(o, z)[1], cache)
+    rng = np.random.default_rng(1)
+    for name in net.PARAMS:
+        P = getattr(net, name)
+        for _ in range(4):
+            idx = tuple(int(rng.integers(0, s)) for s in P.shape)
+            if name == "A" and net.mask[idx] == 0:
+                assert grads[name][idx] == 0
+                continue
+            old, h = P[idx], 1e-6
+            P[idx] = old + h
+            lp = net.loss(net.forward(u, f, noise)[0], z)[0]
+            P[idx] = old - h
+            lm = net.loss(net.forward(u, f, noise)[0], z)[0]
+            P[idx] = old
+            assert grads[name][idx] == pytest.approx((lp - lm) / (2 * h), rel=1e-4, abs=1e-8)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_rnn_brian2_forward_matches_numpy(device, build_root):
+    from spikemod.rates.rnn import RateRNN, RNNConfig, brian2_forward, task_trials
+    cfg = RNNConfig.from_model(None, T=60, stim_on=5, stim_off=20)
+    net = RateRNN(cfg, seed=2)
+    u, f, _, _ = task_trials(cfg, 9.0)
+    noise = np.random.default_rng(5).normal(0, 0.1, (1, cfg.T, cfg.N))
+    o_np, _ = net.forward(u[2:3], f[2:3], noise)
+    o_b2 = brian2_forward(net, u[2], f[2], noise[0], device=device,
+                          build_dir=build_root / f"rnn-{device}")
+    assert np.abs(o_np[0] - o_b2).max() < 1e-9
+
+
+def test_rnn_ec50_fit_recovers_known_curve():
+    from spikemod.rates.rnn import fit_ec50
+    f = np.arange(1, 10.5, 0.5)
+    y = 1 - 1 / (1 + np.exp(-1.5 * f + 6.0))
+    ec50, a, b = fit_ec50(f, y)
+    assert ec50 == pytest.approx(4.0, rel=1e-4) and a == pytest.approx(-1.5, rel=1e-4)
+
+
+def test_rnn_neuromod_protocol_cli(tmp_path):
+    """One network trained to pass both states; its EC50 lies inside the sweep."""
+    out = tmp_path / "rnn"
+    res = run_cli("run", "rnn-neuromod", "--device", "runtime", "--networks", "1",
+                  "--max-iter", "400", "--out", str(out), "--quiet")
+    assert res.returncode == 0, res.stderr
+    lines = (out / "rnn_ec50.csv").read_text().splitlines()
+    assert lines[0] == "network,ec50,slope,pass_unmodulated,pass_modulated"
+    summary = json.loads((out / "rnn_summary.json").read_text())
+    assert summary["pass_both"] == 1
+    assert 1 < summary["ec50_mean"] < 10
+    assert summary["brian2_vs_numpy_max_abs_diff"] < 1e-9
+
+
+def test_rnn_protocol_refuses_bad_networks(tmp_path):
+    res = run_cli("run", "rnn-neuromod", "--networks", "0", "--out", str(tmp_path / "x"))
+    assert res.returncode == 2 and "--networks" in res.stderr
+    assert not (tmp_path / "x").exists()
