@@ -439,3 +439,80 @@ def rnn_neuromod_figure(f_values, curves, rows, o_example, cfg):
     ax.set_title("EC50 per network")
     ax.legend(fontsize=6.5)
     return fig
+
+
+def transfer_fit_figure(curves, fits):
+    """[S21 Fig. 4 style] Population transfer functions per mechanism: measured rates (dots)
+    and fitted sigmoids (lines) against the control, one panel per population; bottom row: each
+    mechanism's change of r_max, gain and threshold relative to control."""
+    from spikemod.rates.transfer import sigmoid
+    pops = list(dict.fromkeys(p for p, _ in curves))
+    conds = list(dict.fromkeys(c for _, c in curves))
+    cmap = dict(zip(conds, plt.get_cmap("tab10")(np.linspace(0, 0.9, 10))))
+    cmap["control"] = (0.1, 0.1, 0.1, 1.0)
+    fit = {(f["population"], f["condition"]): f for f in fits}
+    fig, axes = figure(2, len(pops), width=3.6 * len(pops), height=6.2)
+    for col, pop in enumerate(pops):
+        ax = axes[0, col]
+        for cond in conds:
+            if (pop, cond) not in curves:
+                continue
+            x, r = curves[(pop, cond)]
+            f = fit[(pop, cond)]
+            ax.plot(x, r, "o", ms=2.5, color=cmap[cond])
+            fine = np.linspace(x.min(), x.max(), 200)
+            if np.isfinite(f["r_max_Hz"]):
+                ax.plot(fine, sigmoid(fine, f["r_max_Hz"], f["gain_per_pA"], f["threshold_pA"]),
+                        color=cmap[cond], lw=2.2 if cond == "control" else 1.0,
+                        label=cond.replace("_", " "))
+        ax.set_xlabel("nominal drive current (pA)")
+        ax.set_ylabel("population rate (Hz)")
+        ax.set_title(pop)
+        if col == 0:
+            ax.legend(fontsize=6)
+        ax = axes[1, col]
+        ctrl = fit[(pop, "control")]
+        mech = [c for c in conds if c != "control" and (pop, c) in fit]
+        xs = np.arange(len(mech))
+        for k, (key, label) in enumerate((("r_max_Hz", "r_max"), ("gain_per_pA", "gain"),
+                                          ("threshold_pA", "threshold"))):
+            vals = [fit[(pop, c)][key] / ctrl[key] - 1 for c in mech]
+            ax.bar(xs + (k - 1) * 0.27, np.multiply(vals, 100), width=0.27, label=label,
+                   color=["#4c6dac", "#c0504d", "#4d9f6f"][k])
+        ax.axhline(0, color="0.5", lw=0.8)
+        ax.set_xticks(xs)
+        ax.set_xticklabels([c.replace("_", " ") for c in mech], fontsize=6.5, rotation=35,
+                           ha="right")
+        ax.set_ylabel("change vs control (%)")
+        if col == 0:
+            ax.legend(fontsize=6.5)
+    return fig
+
+
+def lc_burst_figure(rows):
+    """Peak NE and gain change against distance from the LC release point, per release scale."""
+    from spikemod.neuromod_circuit import distance_profile
+    fig, axes = figure(1, 2, width=7.0)
+    scales = sorted({r["scale"] for r in rows}, reverse=True)
+    colors = plt.get_cmap("viridis")(np.linspace(0.1, 0.8, max(len(scales), 1)))
+    for color, sc in zip(colors, scales):
+        sel = [r for r in rows if r["scale"] == sc]
+        d = np.array([r["distance_um"] for r in sel])
+        pk = np.array([r["peak_NE_nM"] for r in sel])
+        dg = np.array([r["gain_after"] - r["gain_before"] for r in sel])
+        axes[0, 0].semilogy(d, np.maximum(pk, 1e-6), "o", ms=2, color=color,
+                            label=f"release x{sc:g}")
+        edges = np.arange(0, d.max() + 20, 20.0)
+        c, m, _ = distance_profile(d, dg, edges)
+        axes[0, 1].plot(d, dg, ".", ms=2, color=color, alpha=0.4)
+        axes[0, 1].plot(c, m, "o-", color=color, label=f"release x{sc:g} (20 um bins)")
+    axes[0, 0].set_xlabel("distance from release (um)")
+    axes[0, 0].set_ylabel("peak NE at the cell (nM)")
+    axes[0, 0].set_title("volume transmission of the LC burst")
+    axes[0, 0].legend()
+    axes[0, 1].axhline(0, color="0.6", lw=0.8)
+    axes[0, 1].set_xlabel("distance from release (um)")
+    axes[0, 1].set_ylabel("gain after - before (Hz/kHz)")
+    axes[0, 1].set_title("gain change")
+    axes[0, 1].legend(fontsize=6.5)
+    return fig

@@ -179,3 +179,46 @@ def test_rnn_protocol_refuses_bad_networks(tmp_path):
     res = run_cli("run", "rnn-neuromod", "--networks", "0", "--out", str(tmp_path / "x"))
     assert res.returncode == 2 and "--networks" in res.stderr
     assert not (tmp_path / "x").exists()
+
+
+# -- population transfer functions [S21 Fig. 4] ---------------------------------------------------
+def test_fit_sigmoid_recovers_parameters():
+    from spikemod.rates.transfer import fit_sigmoid, sigmoid
+    I = np.linspace(0, 600, 13)
+    fit = fit_sigmoid(I, sigmoid(I, 200.0, 0.01, 300.0))
+    assert fit["r_max_Hz"] == pytest.approx(200, rel=1e-3)
+    assert fit["gain_per_pA"] == pytest.approx(0.01, rel=1e-3)
+    assert fit["threshold_pA"] == pytest.approx(300, rel=1e-3)
+    assert fit["rmse_Hz"] < 1e-3
+
+
+def test_transfer_fit_protocol_cli(tmp_path):
+    """PV population: receptor scaling raises and refractoriness lowers the transfer function."""
+    import csv
+    out = tmp_path / "tf"
+    res = run_cli("run", "transfer-fit", "--device", "runtime", "--populations", "pv",
+                  "--levels", "5", "--per-point", "4", "--burn-in", "0.05", "--duration", "0.3",
+                  "--out", str(out), "--quiet")
+    assert res.returncode == 0, res.stderr
+    with open(out / "transfer_functions.csv") as fh:
+        rows = list(csv.DictReader(fh))
+    assert list(rows[0]) == ["population", "condition", "r_max_Hz", "gain_per_pA",
+                             "threshold_pA", "rmse_Hz"]
+    assert {r["condition"] for r in rows} == {"control", "receptor_scaling", "ampa_nmda_ratio",
+                                              "resting_potential", "refractoriness",
+                                              "threshold", "heterogeneity"}
+    with open(out / "transfer_curves.csv") as fh:
+        curves = list(csv.DictReader(fh))
+
+    def total(cond):
+        return sum(float(r["rate_Hz"]) for r in curves if r["condition"] == cond)
+    assert total("receptor_scaling") > 1.1 * total("control")
+    assert total("refractoriness") < 0.95 * total("control")
+    fits = {r["condition"]: r for r in rows}
+    assert float(fits["control"]["rmse_Hz"]) < 0.15 * max(float(r["rate_Hz"]) for r in curves)
+
+
+def test_transfer_fit_refuses_unknown_population(tmp_path):
+    res = run_cli("run", "transfer-fit", "--populations", "vip", "--out", str(tmp_path / "x"))
+    assert res.returncode == 2 and "--populations" in res.stderr
+    assert not (tmp_path / "x").exists()
