@@ -1,0 +1,164 @@
+"""Neuromodulation of the L5 microcircuit: LC bursts through volume transmission, ACh bath,
+broadcast weight scaling [MODEL.md s4-5; S21; TS].
+
+Each function builds the microcircuit with :func:`spikemod.network.build_microcircuit`, gives
+its cells second-messenger pools (:func:`spikemod.neuromod.attach`), runs one simulation on the
+requested device and returns rows whose keys are the protocols' CSV columns. Conditions run side
+by side as independent copies of the circuit (``copies``), so one build serves them all.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from brian2 import (Hz, SpikeGeneratorGroup, SpikeMonitor, StateMonitor, Synapses, ms, nS,
+                    second, umetre, umolar)
+
+from spikemod.analysis.fi import fi_gain, rates_in_window
+from spikemod.device import simulation
+from spikemod.diffusion import make_grid
+from spikemod.microcircuit import CircuitRun, scaled_recurrence
+from spikemod.network import build_microcircuit
+from spikemod.neuromod import ach_receptor_scaling, attach, scale_weights
+
+__all__ = ["lc_burst", "ach_state", "dose_response", "band_powers", "fit_sigmoid", "BANDS",
+           "LC_BURST_COLUMNS", "reach_um", "distance_profile"]
+
+LC_BURST_COLUMNS = ["neuron", "distance_um", "peak_NE_nM", "gain_before", "gain_after"]
+
+#: frequency bands (Hz) of the population rate
+BANDS = {"delta": (1, 4), "theta": (4, 8), "alpha": (8, 13), "beta": (13, 30),
+         "gamma": (30, 80)}
+
+
+def _set_drive(mc, rate_pyr, rate_inh=None):
+    for key, src in mc.drive.items():
+        if key == "ff_pyr":
+            src.rates = rate_pyr
+        elif key.startswith("ff_"):
+            src.rates = rate_pyr if rate_inh is None else rate_inh
+
+
+def _per_copy(values, copies, n):
+    return np.asarray(values).reshape(copies, n)
+
+
+# ---------------------------------------------------------------------------------------------
+def lc_burst(model, n_exc=200, drive_Hz=(800.0, 1100.0, 1400.0), dend_drive_Hz=600.0,
+             step=0.4 * second, release_scales=(1.0, 0.02), n_lc=20, burst_spikes=5,
+             burst_rate_Hz=20.0, wait=0.2 * second, ee_scale=0.15, device="runtime", seed=None,
+             build_dir=None, report=None) -> CircuitRun:
+    """A phasic LC burst at the centre of a 2-D sheet microcircuit; NE spreads on the voxel
+    grid and modulates every pyramidal cell through the voxel it sits in.
+
+    The sheet (side = grid extent, ``n_side x dx``) lies in the grid's middle plane. ``n_lc``
+    LC-like neurons (a ``SpikeGeneratorGroup``) each fire ``burst_spikes`` spikes at
+    ``burst_rate_Hz``; each spike releases ``sites_per_neuron x release_amount x scale`` into
+    the centre voxel. One circuit copy (with its own grid) per ``release_scales`` entry.
+    Per-neuron gain (Hz per kHz of feed-forward drive) is the slope of its rate over a
+    staircase of ``drive_Hz`` (each step ``step``, first half discarded) before the burst and
+    again from ``wait`` after the burst's end. Returns rows per copy with ``scale`` added.
+    """
+    copies = len(release_scales)
+    m = scaled_recurrence(model, ee_scale)
+    n_side = int(round(float(model["diffusion.n_side"])))
+    dx_um = float(model["diffusion.dx"] / umetre)
+    side_um = n_side * dx_um
+    m.set("sheet.side", f"{side_um!r} um", source="lc-burst: sheet = grid extent")
+    m.set("connectivity.geometry", "sheet")
+    time_step = model["sim.dt"]
+    step_s = float(step / second)
+    t_burst = (0.2 + len(drive_Hz) * step_s)
+    burst_len = (burst_spikes - 1) / burst_rate_Hz
+    t_after = t_burst + burst_len + float(wait / second)
+    t_end = t_after + len(drive_Hz) * step_s
+    lc_t = t_burst + np.arange(burst_spikes) / burst_rate_Hz
+    with simulation(device, seed=seed, dt=time_step, build_dir=build_dir) as sim:
+        mc = build_microcircuit(m, n_exc=n_exc, copies=copies, rng_seed=seed)
+        n = mc.sizes["pyr"]
+        mc.drive["fb_pyr"].rates = dend_drive_Hz * Hz
+        nm = attach(mc.pyr, m, "pyr", name="pyr_gpcr")
+        objs = list(nm.objects)
+        grids = []
+        pos = mc.positions["pyr"] * side_um            # (n, 2) um, same in every copy
+        zmid = (n_side // 2) * dx_um
+        for ci, scale in enumerate(release_scales):
+            grid = make_grid(m, name=f"ne_grid{ci}")
+            xyz = np.column_stack([pos, np.full(n, zmid)]) if grid.ndim == 3 else pos
+            vox = grid.voxel_of(xyz)
+            centre = grid.centre()
+            # this copy's LC neurons release into this copy's grid
+            lc = SpikeGeneratorGroup(n_lc, np.repeat(np.arange(n_lc), burst_spikes),
+                                     np.tile(lc_t, n_lc) * second, dt=grid.dt, name=f"lc{ci}")
+            objs.append(lc)
+            grid.connect_release(lc, np.full(n_lc, centre),
+                                 amount=m["diffusion.release_amount"] * float(scale),
+                                 name=f"lc_release{ci}")
+            grids.append((grid, vox))
+        # readers: one Synapses per grid onto that copy's pools (summed into L_NE)
+        for ci, (grid, vox) in enumerate(grids):
+            rd = Synapses(grid.group, nm.gpcr[ci * n:(ci + 1) * n],
+                          "L_NE_post = C_pre : mole/meter**3 (summed)", dt=grid.dt,
+                          name=f"ne_readers{ci}")
+            rd.connect(i=vox, j=np.arange(n))
+            objs += grid.objects + [rd]
+        peak = StateMonitor(nm.gpcr, "L_NE", record=True, dt=10 * ms, name="ne_at_cells")
+        spikes = SpikeMonitor(mc.pyr, name="pyr_spikes")
+        net = mc.network(*objs, peak, spikes)
+        _set_drive(mc, drive_Hz[0] * Hz)
+        net.run(0.2 * second, report=report)
+        for rate in drive_Hz:
+            _set_drive(mc, rate * Hz)
+            net.run(step, report=report)
+        _set_drive(mc, drive_Hz[0] * Hz)
+        net.run((t_after - t_burst) * second, report=report)
+        for rate in drive_Hz:
+            _set_drive(mc, rate * Hz)
+            net.run(step, report=report)
+        sim.finish()
+        ids = np.asarray(spikes.i[:], dtype=np.int64)
+        times = np.asarray(spikes.t[:] / second)
+        L = np.asarray(peak.L_NE[:] / umolar)          # (cells, samples)
+    peak_nM = L.max(axis=1) * 1e3
+    centre_xy = np.array([n_side // 2, n_side // 2]) * dx_um
+    dist = np.sqrt(((pos - centre_xy) ** 2).sum(axis=1))
+
+    def gains(t_start):
+        rates = []
+        for k in range(len(drive_Hz)):
+            t0 = t_start + (k + 0.5) * step_s
+            rates.append(rates_in_window(ids, times, n * copies, t0, t0 + 0.5 * step_s))
+        rates = np.array(rates)                       # (levels, cells)
+        kHz = np.asarray(drive_Hz) / 1e3
+        return np.array([fi_gain(kHz, rates[:, j]) if np.any(rates[:, j] > 0) else 0.0
+                         for j in range(n * copies)])
+
+    g_before, g_after = gains(0.2), gains(t_after)
+    rows = []
+    for ci, scale in enumerate(release_scales):
+        for j in range(n):
+            k = ci * n + j
+            rows.append({"scale": float(scale), "neuron": j, "distance_um": float(dist[j]),
+                         "peak_NE_nM": float(peak_nM[k]), "gain_before": float(g_before[k]),
+                         "gain_after": float(g_after[k])})
+    return CircuitRun(rows, {"pyr": (ids, times)}, t_end,
+                      {"copies": copies, "n_exc": n, "side_um": side_um, "t_burst_s": t_burst,
+                       "t_after_s": t_after, "release_scales": list(map(float, release_scales))})
+
+
+def reach_um(distance, values, threshold):
+    """Largest distance of a cell whose ``values`` reach ``threshold`` (0 if none does)."""
+    d, v = np.asarray(distance), np.asarray(values, float)
+    hit = v >= threshold
+    return float(d[hit].max()) if hit.any() else 0.0
+
+
+def distance_profile(distance, values, edges):
+    """Mean (NaN-aware) of ``values`` in distance bins ``edges``: (centres, means, counts)."""
+    d, v = np.asarray(distance), np.asarray(values, float)
+    idx = np.digitize(d, edges) - 1
+    means, counts = [], []
+    for k in range(len(edges) - 1):
+        sel = (idx == k) & np.isfinite(v)
+        counts.append(int(sel.sum()))
+        means.append(float(v[sel].mean()) if sel.any() else float("nan"))
+    return 0.5 * (np.asarray(edges[:-1]) + np.asarray(edges[1:])), np.array(means), np.array(counts)
