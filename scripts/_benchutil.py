@@ -77,7 +77,7 @@ def machine() -> str:
     mem = Path("/proc/meminfo").read_text().splitlines()[0] if Path("/proc/meminfo").exists() else ""
     load = os.getloadavg()
     return ("```\n" + "\n".join(lscpu) + f"\nnproc: {os.cpu_count()}\n{mem}\n"
-            f"load average at start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} "
+            f"load average (1, 5, 15 min) when the table was written: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} "
             f"(other engineers share the 2 cores)\npython {platform.python_version()}\n```")
 
 

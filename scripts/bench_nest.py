@@ -5,7 +5,8 @@ c=-65 mV, d=8 mV) and 20 % inhibitory fast-spiking (a=0.1/ms, d=2 mV) Izhikevich
 neurons, dv/dt = 0.04 v^2 + 5 v + 140 - u + input (mV, ms), spike at v >= 30 mV; fixed
 in-degree K_E=80 excitatory (+0.5 mV) and K_I=20 inhibitory (-2.5 mV) delta synapses, no
 multapses, delay 1.5 ms; every cell gets its own Poisson drive of 2.5 kHz x 1.2 mV (NEST
-poisson_generator / Brian2 PoissonInput). Forward Euler, dt = 0.1 ms; start v=-65 mV, u=b v.
+poisson_generator / Brian2 PoissonInput), or with ``--drive dc`` instead a constant current
+3 + 2 U(0, 1) mV/ms per cell (the same values in both). Forward Euler, dt = 0.1 ms; start v=-65 mV, u=b v.
 NEST: ``izhikevich`` model (its consistent_integration update is this same Euler step),
 one thread. spikemod: the same equations as a Brian2 NeuronGroup in cpp_standalone, no OpenMP.
 
@@ -33,8 +34,9 @@ P = dict(frac_e=0.8, K_E=80, K_I=20, w_E=0.5, w_I=-2.5, delay=1.5, nu_ext=2500.0
 
 #: the plain Izhikevich (2003) cell, written like spikemod.cells (units, one line per term)
 IZHIKEVICH_EQS = """
-dv/dt = (0.04/mV*v**2 + 5*v + 140*mV - u) / ms : volt
+dv/dt = (0.04/mV*v**2 + 5*v + 140*mV - u) / ms + I_e : volt
 du/dt = a*(b*v - u) : volt
+I_e : volt/second             # constant drive (NEST: I_e in pA = mV/ms for this model)
 a : 1/second                  # recovery rate
 b : 1                         # recovery sensitivity
 c : volt                      # reset potential
@@ -52,7 +54,13 @@ def rates(ids, times, n_e, n, t_start, t_stop):
     return float(e), float(i)
 
 
-def one_nest(n, T, seed):
+def dc_drive(n):
+    """Per-cell constant drive of the dc variant, mV/ms: 3 + 2 U(0, 1), fixed seed (both tools)."""
+    import numpy as np
+    return 3.0 + 2.0 * np.random.default_rng(12345).random(n)
+
+
+def one_nest(n, T, seed, drive_kind="poisson"):
     import nest
     nest.set_verbosity("M_ERROR")
     nest.ResetKernel()
@@ -66,9 +74,12 @@ def one_nest(n, T, seed):
                                                     "d": P["d_I"], "V_m": -65.0,
                                                     "U_m": P["b"] * -65.0})
     allc = E + I
-    noise = nest.Create("poisson_generator", params={"rate": P["nu_ext"]})
     rec = nest.Create("spike_recorder")
-    nest.Connect(noise, allc, syn_spec={"weight": P["w_ext"], "delay": P["dt"]})
+    if drive_kind == "poisson":
+        noise = nest.Create("poisson_generator", params={"rate": P["nu_ext"]})
+        nest.Connect(noise, allc, syn_spec={"weight": P["w_ext"], "delay": P["dt"]})
+    else:
+        allc.I_e = dc_drive(n)
     for src, k, w in ((E, P["K_E"], P["w_E"]), (I, P["K_I"], P["w_I"])):
         nest.Connect(src, allc, {"rule": "fixed_indegree", "indegree": k,
                                  "allow_multapses": False},
@@ -84,10 +95,10 @@ def one_nest(n, T, seed):
     ids = ev["senders"] - allc[0].global_id
     re, ri = rates(ids, ev["times"] / 1000.0, n_e, n, 0.2 * T, T)
     emit({"tool": "nest", "N": n, "build_s": build, "sim_s": sim, "rate_E": re, "rate_I": ri,
-          "synapses": nest.num_connections - 2 * n})   # without drive and recorder links
+          "synapses": nest.num_connections - (2 if drive_kind == "poisson" else 1) * n})
 
 
-def one_brian(n, T, seed, build_dir):
+def one_brian(n, T, seed, build_dir, drive_kind="poisson"):
     import numpy as np
     from brian2 import (NeuronGroup, Network, PoissonInput, SpikeMonitor, Synapses, device,
                         ms, mV, second, Hz)
@@ -103,8 +114,12 @@ def one_brian(n, T, seed, build_dir):
         G.d = np.where(np.arange(n) < n_e, P["d_E"], P["d_I"]) * mV
         G.v = -65 * mV
         G.u = "b*v"
-        # 100 sources of nu_ext/100: binomial counts per step, as Poisson as NEST's generator
-        drive = PoissonInput(G, "v", 100, P["nu_ext"] / 100 * Hz, weight=P["w_ext"] * mV)
+        if drive_kind == "poisson":
+            # 100 sources of nu_ext/100: binomial counts per step, as Poisson as NEST's generator
+            drive = [PoissonInput(G, "v", 100, P["nu_ext"] / 100 * Hz, weight=P["w_ext"] * mV)]
+        else:
+            G.I_e = dc_drive(n) * mV / ms
+            drive = []
         syn = []
         for name, src, indegree, w in (("exc", G[:n_e], P["K_E"], P["w_E"]),
                                        ("inh", G[n_e:], P["K_I"], P["w_I"])):
@@ -112,7 +127,7 @@ def one_brian(n, T, seed, build_dir):
             S.connect(i=f"k for k in sample(N_pre, size={indegree})")
             syn.append(S)
         mon = SpikeMonitor(G)
-        net = Network(G, drive, *syn, mon)
+        net = Network(G, *drive, *syn, mon)
         net.run(T * second)
         device.build(directory=str(build_dir), compile=True, run=False, with_output=False)
         compile_s = time.perf_counter() - t0
@@ -134,15 +149,18 @@ def main():
     ap.add_argument("--T", type=float, default=1.0)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--md", default=None)
+    ap.add_argument("--drive", default="poisson", choices=["poisson", "dc"],
+                    help="poisson: own Poisson input per cell (default); dc: constant "
+                         "per-cell current 3 + 2 U(0,1) mV/ms instead (no generator traffic)")
     ap.add_argument("--build-root", default="/tmp/spikemod-bench-nest")
     ap.add_argument("--one", nargs="+", help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.one:
         tool, n, T, seed = a.one[0], int(a.one[1]), float(a.one[2]), int(a.one[3])
         if tool == "nest":
-            one_nest(n, T, seed)
+            one_nest(n, T, seed, a.drive)
         else:
-            one_brian(n, T, seed, Path(a.one[4]))
+            one_brian(n, T, seed, Path(a.one[4]), a.drive)
         return
     me = str(Path(__file__).resolve())
     rows, raw = [], []
@@ -150,11 +168,11 @@ def main():
         res = {"nest": [], "brian2_cpp": []}
         for rep in range(a.repeats):
             for tool in ("nest", "brian2_cpp"):
-                args = [tool, n, a.T, 1 + rep]
+                args = ["--drive", a.drive, "--one", tool, n, a.T, 1 + rep]
                 if tool == "brian2_cpp":
                     # one build dir per size: repeat 1 compiles, later repeats hit the cache
-                    args.append(f"{a.build_root}/N{n}")
-                r = child(me, "--one", *args)
+                    args.append(f"{a.build_root}/{a.drive}-N{n}")
+                r = child(me, *args)
                 res[tool].append(r)
                 raw.append(r)
                 print(r, file=sys.stderr, flush=True)
@@ -171,9 +189,10 @@ def main():
               "rate I Brian2", "NEST build (s)", "Brian2 codegen+compile, first (s)",
               "Brian2 codegen, cached (s)", "Brian2 setup in binary (s)", "NEST sim (s)",
               "Brian2 sim (s)", "sim ratio Brian2/NEST"]
-    text = (f"### Plain Izhikevich network: NEST 3.10 vs spikemod cpp_standalone\n\n"
+    text = (f"### Plain Izhikevich network: NEST 3.10 vs spikemod cpp_standalone "
+            f"({a.drive} drive)\n\n"
             f"Command: `.venv/bin/python scripts/bench_nest.py --sizes {a.sizes} --T {a.T} "
-            f"--repeats {a.repeats}`; simulated time {a.T} s, dt 0.1 ms, medians of "
+            f"--repeats {a.repeats} --drive {a.drive}`; simulated time {a.T} s, dt 0.1 ms, medians of "
             f"{a.repeats} fresh processes (seeds 1..{a.repeats}), single thread each.\n\n"
             + markdown_table(header, rows) + "\n\n" + machine() + "\n")
     print(text)
