@@ -162,3 +162,149 @@ def distance_profile(distance, values, edges):
         counts.append(int(sel.sum()))
         means.append(float(v[sel].mean()) if sel.any() else float("nan"))
     return 0.5 * (np.asarray(edges[:-1]) + np.asarray(edges[1:])), np.array(means), np.array(counts)
+
+
+# ---------------------------------------------------------------------------------------------
+def band_powers(rate_hz, fs_hz, bands=None, nperseg=None) -> dict:
+    """Power of a population-rate signal in each band (Welch PSD integrated over the band,
+    (Hz)^2 i.e. rate variance per band). ``nperseg`` defaults to 1 s of samples."""
+    from scipy.signal import welch
+    bands = bands or BANDS
+    x = np.asarray(rate_hz, float)
+    f, p = welch(x - x.mean(), fs=fs_hz, nperseg=min(len(x), int(nperseg or fs_hz)))
+    df = f[1] - f[0]
+    return {b: float(p[(f >= lo) & (f < hi)].sum() * df) for b, (lo, hi) in bands.items()}
+
+
+def population_rate(ids, times, members, t0, t1, bin_s=1e-3):
+    """Mean rate (Hz per cell) of ``members`` in bins of ``bin_s`` over ``[t0, t1)``."""
+    sel = np.isin(ids, members) & (times >= t0) & (times < t1)
+    edges = np.arange(t0, t1 + 0.5 * bin_s, bin_s)
+    counts, _ = np.histogram(times[sel], edges)
+    return counts / (len(members) * bin_s)
+
+
+def _attach_all(mc, model):
+    nms = {}
+    for pop, group in mc.populations.items():
+        nms[pop] = attach(group, model, pop, name=f"{pop}_gpcr")
+    return nms
+
+
+def ach_state(model, ach_uM=(0.0, 10.0), drive_Hz=1000.0, drive_step=1.3, burn_in=0.5 * second,
+              duration=4 * second, gain_step=1 * second, ee_scale=0.15, device="runtime",
+              seed=None, build_dir=None, report=None) -> CircuitRun:
+    """The ring microcircuit in ACh baths (one copy per concentration, pools at the bath's
+    steady state; M1/M2 on every cell, nicotinic on interneurons; receptor scaling of E->E by M2
+    and of the feed-forward drive by nicotinic occupancy, :func:`ach_receptor_scaling`).
+
+    Band powers of the pyramidal population rate (1 ms bins, Welch, 1 s segments) over
+    ``duration`` after ``burn_in`` at drive ``drive_Hz``; then the drive is multiplied by
+    ``drive_step`` for ``gain_step`` and the gain is the rate change per kHz of drive (second
+    halves of the two windows). Rows: ``{ACh_uM, band, power}``; ``info['gain']`` per ACh."""
+    conc = np.asarray(ach_uM, float)
+    copies = conc.size
+    m = scaled_recurrence(model, ee_scale)
+    time_step = model["sim.dt"]
+    t_gain = burn_in + duration
+    with simulation(device, seed=seed, dt=time_step, build_dir=build_dir) as sim:
+        mc = build_microcircuit(m, copies=copies)
+        n = mc.sizes["pyr"]
+        nms = _attach_all(mc, m)
+        for pop, nm in nms.items():
+            k = mc.sizes[pop]
+            nm.set_steady_state(m, {"ACh": np.repeat(conc, k)})
+        ff = np.ones(copies)
+        for ci, a in enumerate(conc):
+            f = ach_receptor_scaling(m, float(a))
+            ff[ci] = f["ff"]
+            if f["EE"] != 1.0:
+                scale_weights(mc.synapses["EE"], "w", f["EE"], target=f"copy_post == {ci}")
+        ff_cells = np.repeat(ff, n)
+        objs = [o for nm in nms.values() for o in nm.objects]
+        spikes = SpikeMonitor(mc.pyr, name="pyr_spikes")
+        net = mc.network(*objs, spikes)
+        mc.drive["ff_pyr"].rates = drive_Hz * ff_cells * Hz
+        net.run(t_gain, report=report)
+        mc.drive["ff_pyr"].rates = drive_Hz * drive_step * ff_cells * Hz
+        for key, src in mc.drive.items():
+            if key.startswith("ff_") and key != "ff_pyr":
+                src.rates = drive_Hz * drive_step * Hz
+        net.run(gain_step, report=report)
+        sim.finish()
+        ids = np.asarray(spikes.i[:], dtype=np.int64)
+        times = np.asarray(spikes.t[:] / second)
+    t0, t1 = float(burn_in / second), float(t_gain / second)
+    g1 = t1 + float(gain_step / second)
+    rows, gain, rates = [], {}, {}
+    for ci, a in enumerate(conc):
+        members = ci * n + np.arange(n)
+        pr = population_rate(ids, times, members, t0, t1)
+        for band, pw in band_powers(pr, 1e3).items():
+            rows.append({"ACh_uM": float(a), "band": band, "power": pw})
+        half = 0.5 * float(gain_step / second)
+        r_base = rates_in_window(ids, times, n * copies, t1 - half, t1)[members].mean()
+        r_step = rates_in_window(ids, times, n * copies, g1 - half, g1)[members].mean()
+        gain[float(a)] = float((r_step - r_base) / (drive_Hz * (drive_step - 1) / 1e3))
+        rates[float(a)] = float(pr.mean())
+    return CircuitRun(rows, {"pyr": (ids, times)}, g1,
+                      {"gain_Hz_per_kHz": gain, "mean_rate_Hz": rates, "copies": copies,
+                       "ff_scale": ff.tolist()})
+
+
+# ---------------------------------------------------------------------------------------------
+def sigmoid(f, r_min, r_max, ec50, slope):
+    """Hill-type response to a scale factor: ``r_min + (r_max - r_min)/(1 + (ec50/f)^slope)``."""
+    return r_min + (r_max - r_min) / (1 + (ec50 / np.asarray(f, float)) ** slope)
+
+
+def fit_sigmoid(factors, responses) -> dict:
+    """Least-squares fit of :func:`sigmoid` (scipy ``curve_fit``); keys r_min, r_max, ec50,
+    slope, rmse."""
+    from scipy.optimize import curve_fit
+    f, r = np.asarray(factors, float), np.asarray(responses, float)
+    p0 = [r.min(), r.max(), float(np.exp(np.mean(np.log(f)))), 2.0]
+    bounds = ([-np.inf, -np.inf, f.min() * 1e-3, 0.05], [np.inf, np.inf, f.max() * 1e3, 50.0])
+    popt, _ = curve_fit(sigmoid, f, r, p0=p0, bounds=bounds, maxfev=20000)
+    rmse = float(np.sqrt(np.mean((sigmoid(f, *popt) - r) ** 2)))
+    return {"r_min": float(popt[0]), "r_max": float(popt[1]), "ec50": float(popt[2]),
+            "slope": float(popt[3]), "rmse": rmse}
+
+
+def dose_response(model, factors, target_fraction=0.5, drive_Hz=1000.0, burn_in=0.5 * second,
+                  duration=2 * second, ee_scale=0.5, device="runtime", seed=None,
+                  build_dir=None, report=None) -> CircuitRun:
+    """Broadcast-scalar neuromodulation [TS] in the spiking ring: all E->E weights onto a target
+    subpopulation (the first ``target_fraction`` of the pyramidal cells of each copy, a
+    contiguous arc of the ring) are multiplied by ``f``; one circuit copy per factor. Response:
+    mean rate of the target cells over ``duration`` after ``burn_in`` at drive ``drive_Hz``.
+    Rows ``{factor, response}``; ``info['fit']`` the sigmoid fit."""
+    fac = np.asarray(factors, float)
+    copies = fac.size
+    m = scaled_recurrence(model, ee_scale)
+    with simulation(device, seed=seed, dt=model["sim.dt"], build_dir=build_dir) as sim:
+        mc = build_microcircuit(m, copies=copies)
+        n = mc.sizes["pyr"]
+        n_target = max(1, int(round(target_fraction * n)))
+        for ci, f in enumerate(fac):
+            scale_weights(mc.synapses["EE"], "w", float(f),
+                          target=f"copy_post == {ci} and j - {ci * n} < {n_target}")
+        _set_drive(mc, drive_Hz * Hz)
+        spikes = SpikeMonitor(mc.pyr, name="pyr_spikes")
+        net = mc.network(spikes)
+        net.run(burn_in + duration, report=report)
+        sim.finish()
+        ids = np.asarray(spikes.i[:], dtype=np.int64)
+        times = np.asarray(spikes.t[:] / second)
+    t0, t1 = float(burn_in / second), float((burn_in + duration) / second)
+    r = rates_in_window(ids, times, n * copies, t0, t1)
+    rows = []
+    for ci, f in enumerate(fac):
+        members = ci * n + np.arange(n_target)
+        rows.append({"factor": float(f), "response": float(r[members].mean())})
+    info = {"n_target": n_target, "n_exc": n, "copies": copies}
+    try:
+        info["fit"] = fit_sigmoid([x["factor"] for x in rows], [x["response"] for x in rows])
+    except (RuntimeError, ValueError) as exc:   # no sigmoid through the points
+        info["fit"] = {"error": str(exc).splitlines()[0]}
+    return CircuitRun(rows, {"pyr": (ids, times)}, t1, info)

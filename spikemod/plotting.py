@@ -516,3 +516,53 @@ def lc_burst_figure(rows):
     axes[0, 1].set_title("gain change")
     axes[0, 1].legend(fontsize=6.5)
     return fig
+
+
+def ach_state_figure(rows, gains):
+    """Band power of the pyramidal population rate per ACh concentration, and gain."""
+    fig, axes = figure(1, 2, width=7.0)
+    bands = list(dict.fromkeys(r["band"] for r in rows))
+    conc = sorted({r["ACh_uM"] for r in rows})
+    colors = plt.get_cmap("viridis")(np.linspace(0.05, 0.85, len(conc)))
+    width = 0.8 / len(conc)
+    for k, (a, color) in enumerate(zip(conc, colors)):
+        p = [next(r["power"] for r in rows if r["ACh_uM"] == a and r["band"] == b) for b in bands]
+        axes[0, 0].bar(np.arange(len(bands)) + (k - (len(conc) - 1) / 2) * width, p, width,
+                       color=color, label=f"{a:g} uM")
+    axes[0, 0].set_yscale("log")
+    axes[0, 0].set_xticks(np.arange(len(bands)), bands)
+    axes[0, 0].set_ylabel("power (Hz$^2$)")
+    axes[0, 0].set_title("population-rate band power")
+    axes[0, 0].legend(title="ACh", title_fontsize=7)
+    x = [g["ACh_uM"] for g in gains]
+    xp = [v if v > 0 else np.nan for v in x]
+    axes[0, 1].plot(np.arange(len(x)), [g["gain_Hz_per_kHz"] for g in gains], "o-",
+                    color=COLORS["pyr"], label="gain (Hz/kHz)")
+    axes[0, 1].plot(np.arange(len(x)), [g["mean_rate_Hz"] for g in gains], "s--",
+                    color=COLORS["control"], label="mean rate (Hz)")
+    axes[0, 1].set_xticks(np.arange(len(x)), [f"{v:g}" for v in x])
+    axes[0, 1].set_xlabel("ACh (uM)")
+    axes[0, 1].set_title("gain and rate")
+    axes[0, 1].legend()
+    del xp
+    return fig
+
+
+def dose_response_figure(rows, fit):
+    """Response of the target subpopulation against the weight factor, with the sigmoid fit."""
+    from spikemod.neuromod_circuit import sigmoid
+    fig, axes = figure(1, 1, width=3.8)
+    ax = axes[0, 0]
+    f = np.array([r["factor"] for r in rows])
+    ax.plot(f, [r["response"] for r in rows], "o", color=COLORS["pyr"], label="spiking ring")
+    if "ec50" in fit:
+        ff = np.geomspace(f.min(), f.max(), 200)
+        ax.plot(ff, sigmoid(ff, fit["r_min"], fit["r_max"], fit["ec50"], fit["slope"]), "-",
+                color=COLORS["dend"], label=f"fit: EC50 {fit['ec50']:.2f}, slope {fit['slope']:.1f}")
+        ax.axvline(fit["ec50"], color="0.6", lw=0.8, ls=":")
+    ax.set_xscale("log")
+    ax.set_xlabel("weight factor f")
+    ax.set_ylabel("target rate (Hz)")
+    ax.set_title("broadcast weight scaling")
+    ax.legend()
+    return fig
