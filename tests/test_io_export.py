@@ -160,6 +160,7 @@ def test_to_neo_layout_and_laziness(made_dir):
     assert st.annotations["source_index"] == 19
     assert st.annotations["channel_id"] == 5 + 19  # pv first (5 neurons), then pyr
     assert st.size == 0 and st.segment is seg      # a silent neuron is kept
+    assert pyr.spiketrains._items is None           # only that train was built
     assert block.groups[0].spiketrains._items is None  # other populations untouched
     assert seg.spiketrains[5 + 19] is st            # segment and group share the objects
     spikes, _ = read_spikes(made_dir / "spikes.h5")

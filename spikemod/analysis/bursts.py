@@ -18,10 +18,29 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["detect_bursts", "burst_stats", "MAX_ISI_S", "MIN_SPIKES"]
+__all__ = ["detect_bursts", "burst_stats", "sort_by_neuron", "MAX_ISI_S", "MIN_SPIKES"]
 
 MAX_ISI_S = 0.015
 MIN_SPIKES = 2
+
+
+def sort_by_neuron(ids, times):
+    """Spikes ordered by neuron, then time (int64 ids, float times).
+
+    Already-ordered input is returned as is; time-ordered input (spikes.h5 is written sorted
+    by time) needs only a stable sort of the ids."""
+    ids = np.asarray(ids, dtype=np.int64)
+    times = np.asarray(times, dtype=float)
+    if ids.size < 2:
+        return ids, times
+    same = ids[1:] == ids[:-1]
+    if np.all((ids[1:] > ids[:-1]) | (same & (times[1:] >= times[:-1]))):
+        return ids, times
+    if np.all(times[1:] >= times[:-1]):
+        order = np.argsort(ids, kind="stable")
+    else:
+        order = np.lexsort((times, ids))
+    return ids[order], times[order]
 
 
 def detect_bursts(ids, times, max_isi: float = MAX_ISI_S, min_spikes: int = MIN_SPIKES) -> dict:
@@ -31,10 +50,7 @@ def detect_bursts(ids, times, max_isi: float = MAX_ISI_S, min_spikes: int = MIN_
         raise ValueError(f"max_isi {max_isi!r} must be > 0 s")
     if int(min_spikes) < 2:
         raise ValueError(f"min_spikes {min_spikes!r} must be >= 2")
-    ids = np.asarray(ids, dtype=np.int64)
-    times = np.asarray(times, dtype=float)
-    order = np.lexsort((times, ids))
-    ids, times = ids[order], times[order]
+    ids, times = sort_by_neuron(ids, times)
     close = (ids[1:] == ids[:-1]) & (np.diff(times) <= max_isi)
     # runs of True in `close`: a run of length L joins L + 1 spikes
     edges = np.diff(np.concatenate([[0], close.astype(np.int8), [0]]))

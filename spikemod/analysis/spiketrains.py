@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 import quantities as pq
 
-from spikemod.analysis.bursts import burst_stats
+from spikemod.analysis.bursts import burst_stats, sort_by_neuron
 from spikemod.analysis.fi import rates_in_window
 
 __all__ = ["window", "by_neuron", "isi_cv", "isi_lv", "fano_factor", "population_rate",
@@ -38,8 +38,7 @@ def window(ids, times, t_start, t_stop):
 
 def by_neuron(ids, times):
     """Sort by (neuron, time): returns ids, times and ``same`` (spike k+1 is of neuron of k)."""
-    order = np.lexsort((times, ids))
-    ids, times = ids[order], times[order]
+    ids, times = sort_by_neuron(ids, times)
     return ids, times, ids[1:] == ids[:-1]
 
 
@@ -139,12 +138,14 @@ def pairwise_correlation(ids, times, n, t_start, t_stop, n_sample: int = 100,
     from neo import SpikeTrain
 
     ids, times = window(ids, times, t_start, t_stop)
-    active = np.unique(ids)
+    active = np.flatnonzero(np.bincount(ids, minlength=n))
     if active.size < 2 or (t_stop - t_start) < 2 * bin_size:
         return np.zeros(0)
     rng = np.random.default_rng(seed)
     sample = np.sort(rng.choice(active, size=min(n_sample, active.size), replace=False))
-    ids, times, _ = by_neuron(ids, times)
+    keep = np.zeros(max(n, int(ids.max()) + 1), bool)
+    keep[sample] = True
+    ids, times, _ = by_neuron(ids[keep[ids]], times[keep[ids]])
     lo, hi = np.searchsorted(ids, sample, "left"), np.searchsorted(ids, sample, "right")
     trains = [SpikeTrain(times[a:b], units="s", t_start=t_start, t_stop=t_stop)
               for a, b in zip(lo, hi)]
@@ -193,6 +194,7 @@ def summarize(ids, times, n, t_start, t_stop, max_isi: float = 0.015, min_spikes
     """All :data:`METRICS` of one population, plus the series for figures
     (``{'t_s', 'rate_Hz', 'freqs_Hz', 'psd'}``)."""
     ids, times = window(ids, times, t_start, t_stop)
+    ids, times = sort_by_neuron(ids, times)   # once; the statistics below then skip sorting
     duration = t_stop - t_start
     rates = rates_in_window(ids, times, n, t_start, t_stop) if duration > 0 else np.full(n, np.nan)
     bursts = burst_stats(ids, times, n, t_start, t_stop, max_isi=max_isi, min_spikes=min_spikes)

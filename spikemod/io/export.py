@@ -162,23 +162,23 @@ def write_npz(src: Path, out: Path, results: Path):
             np.savez(f, **arrays)
 
 
-def write_csv(src: Path, out: Path, results: Path):
+def write_csv(src: Path, out: Path, results: Path, chunk: int = 200_000):
     spikes, _ = read_spikes(src)
+    names = list(spikes)
+    if not names:
+        times = np.zeros(0)
+        pop = ids = np.zeros(0, np.int64)
+    else:
+        times = np.concatenate([spikes[p][1] for p in names])
+        pop = np.concatenate([np.full(spikes[p][0].size, k) for k, p in enumerate(names)])
+        ids = np.concatenate([spikes[p][0] for p in names])
+    order = np.argsort(times, kind="stable")
     with _staged(out) as tmp, open(tmp, "w") as f:
         f.write("timestamps population node_ids\n")
-        parts = []
-        for name, (ids, times) in spikes.items():
-            parts.append((times, np.full(ids.size, name, dtype=object), ids))
-        if parts:
-            times = np.concatenate([p[0] for p in parts])
-            pops = np.concatenate([p[1] for p in parts])
-            ids = np.concatenate([p[2] for p in parts])
-            order = np.argsort(times, kind="stable")
-            ms = np.array(list(map(repr, (times[order] * 1e3).tolist())), dtype=object)
-            rows = ms + " " + pops[order] + " " + ids[order].astype(str).astype(object)
-            for start in range(0, rows.size, 1_000_000):
-                f.write("\n".join(rows[start:start + 1_000_000]))
-                f.write("\n")
+        for a in range(0, order.size, chunk):
+            sel = order[a:a + chunk]
+            f.writelines(f"{t!r} {names[p]} {i}\n" for t, p, i in
+                         zip((times[sel] * 1e3).tolist(), pop[sel].tolist(), ids[sel].tolist()))
 
 
 WRITERS = {"nwb": write_nwb, "nix": write_nix, "sonata": write_sonata, "npz": write_npz,
