@@ -161,3 +161,56 @@ def test_ne_inverted_u_refuses_bad_concentration(tmp_path, capsys):
                  "--out", str(out)])
     err = capsys.readouterr().err.strip()
     assert code == 2 and not out.exists() and "--ne" in err and len(err.splitlines()) == 1
+
+
+# -- microcircuit protocols -------------------------------------------------------------------
+def test_dose_response_sigmoid(tmp_path):
+    out = tmp_path / "dr"
+    assert main(["run", "dose-response", "--device", "runtime", "--quiet",
+                 "--factors", "0.25,1,1.5,2,3", "--burn-in", "0.2", "--duration", "0.5",
+                 "--out", str(out)]) == 0
+    assert _header(out / "dose_response.csv") == ["factor", "response"]
+    rows = _rows(out / "dose_response.csv")
+    r = [float(x["response"]) for x in rows]
+    assert r[3] > 2 * r[0]            # stronger recurrence onto the target raises its rate
+    fit = json.loads((out / "ec50.json").read_text())
+    assert set(fit) == {"ec50", "slope"}
+    assert 0.25 < fit["ec50"] < 3 and fit["slope"] > 1
+
+
+def test_ach_state_lowers_low_frequency_power(tmp_path):
+    out = tmp_path / "ach"
+    assert main(["run", "ach-state", "--device", "runtime", "--quiet", "--ach", "0,10",
+                 "--burn-in", "0.3", "--duration", "2", "--out", str(out)]) == 0
+    assert _header(out / "ach_state.csv") == ["ACh_uM", "band", "power"]
+    rows = _rows(out / "ach_state.csv")
+    assert {r["band"] for r in rows} == {"delta", "theta", "alpha", "beta", "gamma"}
+    power = {(float(r["ACh_uM"]), r["band"]): float(r["power"]) for r in rows}
+    low = lambda a: sum(power[(a, b)] for b in ("delta", "theta", "alpha"))  # noqa: E731
+    assert low(10.0) < low(0.0)
+    check = json.loads((out / "provenance.json").read_text())["claim_check"]["10.0"]
+    assert check["low_freq_ratio"] == pytest.approx(low(10.0) / low(0.0))
+    assert _header(out / "ach_gain.csv") == ["ACh_uM", "gain_Hz_per_kHz", "mean_rate_Hz"]
+
+
+def test_lc_burst_falls_with_distance_and_spreads_further_when_saturated(tmp_path):
+    out = tmp_path / "lc"
+    assert main(["run", "lc-burst", "--device", "runtime", "--quiet", "--n-exc", "40",
+                 "--step", "0.2", "--drive", "900,1400", "--out", str(out)]) == 0
+    assert _header(out / "lc_burst.csv") == ["neuron", "distance_um", "peak_NE_nM",
+                                             "gain_before", "gain_after"]
+    rows = _rows(out / "lc_burst_all.csv")
+    by = {}
+    for r in rows:
+        by.setdefault(float(r["scale"]), []).append(
+            (float(r["distance_um"]), float(r["peak_NE_nM"])))
+    full = np.array(sorted(by[1.0]))
+    small = np.array(sorted(by[0.02]))
+    # peak NE falls with distance from the release point
+    from scipy.stats import spearmanr
+    assert spearmanr(full[:, 0], full[:, 1]).statistic < -0.8
+    # saturated uptake: per unit released, the full release reaches further than the small one
+    far = full[:, 0] > 20
+    assert np.mean(full[far, 1] / 1.0) > 2 * np.mean(small[far, 1] / 0.02)
+    assert _header(out / "lc_burst_reach.csv") == ["scale", "reach_um", "gain_change_near",
+                                                   "gain_change_far"]
