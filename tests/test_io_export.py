@@ -232,6 +232,7 @@ def test_nwb_validates_and_reads_as_units_table(made_dir, tmp_path):
         df = units.to_dataframe()
     assert len(df) == 29 and set(df["population"]) == {"pyr", "pv", "som"}
     row = df[(df.population == "pyr") & (df.source_index == 4)].iloc[0]
+    assert row.name == 5 + 4                         # unit id = to_neo's channel_id
     spikes, _ = read_spikes(made_dir / "spikes.h5")
     ids, t = spikes["pyr"]
     np.testing.assert_allclose(np.sort(row.spike_times), np.sort(t[ids == 4]))
@@ -319,3 +320,15 @@ def test_analyze_fi_gain_output(fi_dir, capsys):
     assert float(rows["rate_mean_Hz"]) == pytest.approx(
         spikes["pyr"][0].size / meta["sizes"]["pyr"] / meta["t_stop_s"])
     assert (fi_dir / "analysis.png").stat().st_size > 10_000
+
+
+def test_write_spikes_sorts_unless_already_sorted(tmp_path):
+    ids, t = np.array([2, 0, 1, 0]), np.array([0.3, 0.1, 0.1, 0.05])
+    write_spikes(tmp_path / "t.h5", {"e": (ids, t)})
+    write_spikes(tmp_path / "i.h5", {"e": (ids, t)}, sorting="by_id")
+    with h5py.File(tmp_path / "t.h5", "r") as f, h5py.File(tmp_path / "i.h5", "r") as g:
+        np.testing.assert_allclose(f["spikes/e/timestamps"][()], [50, 100, 100, 300])
+        np.testing.assert_array_equal(f["spikes/e/node_ids"][()], [0, 0, 1, 2])
+        np.testing.assert_array_equal(g["spikes/e/node_ids"][()], [0, 0, 1, 2])
+        np.testing.assert_allclose(g["spikes/e/timestamps"][()], [50, 100, 100, 300])
+        assert g["spikes/e"].attrs["sorting"] == 1

@@ -39,9 +39,10 @@ __all__ = ["FORMATS", "NIX_MAX_TRAINS", "export", "read_export", "read_nwb", "re
 FORMATS = ("nwb", "nix", "sonata", "npz", "csv")
 
 #: NIX refusal threshold (number of spike trains = neurons). neo.NixIO writes one DataArray
-#: (plus metadata sections) per train; measured ~5 ms per train on the benchmark machine
-#: (benchmarks/io.md), so 20,000 trains take ~2 min and the file grows by ~10 kB per train.
-NIX_MAX_TRAINS = 20_000
+#: plus a metadata section per train: measured 30-37 ms per train and ~25 kB per train on the
+#: benchmark machine (benchmarks/io.md: 2,000 trains took 74 s and 50 MB), so above 2,000
+#: trains an export would take minutes to hours (10^5 trains: ~1 h); NWB or SONATA instead.
+NIX_MAX_TRAINS = 2_000
 
 
 class ExportError(ValueError):

@@ -197,6 +197,14 @@ class SpikeFileWriter:
         return False
 
 
+def _ordered(primary, secondary) -> bool:
+    """True if (primary, secondary) pairs are already in lexicographic order (O(n))."""
+    if primary.size < 2:
+        return True
+    p0, p1 = primary[:-1], primary[1:]
+    return bool(np.all((p1 > p0) | ((p1 == p0) & (secondary[1:] >= secondary[:-1]))))
+
+
 def write_spikes(path, populations: dict, t_start: float = 0.0, t_stop: float | None = None,
                  sorting: str = "by_time", state: dict | None = None,
                  sizes: dict | None = None) -> Path:
@@ -226,12 +234,12 @@ def write_spikes(path, populations: dict, t_start: float = 0.0, t_stop: float | 
             times = np.asarray(times, dtype=np.float64)
             if ids.shape != times.shape:
                 raise ValueError(f"population {name!r}: {ids.size} ids but {times.size} times")
-            if sorting == "by_time":
+            if sorting == "by_time" and not _ordered(times, ids):
                 order = np.lexsort((ids, times))
-            elif sorting == "by_id":
+            elif sorting == "by_id" and not _ordered(ids, times):
                 order = np.lexsort((times, ids))
             else:
-                order = slice(None)
+                order = slice(None)  # already in order (a monitor's spikes are by time)
             w.population(name, sorting=sorting)
             w.append(name, ids[order], times[order])
         for pop, variables in (state or {}).items():
