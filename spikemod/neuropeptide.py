@@ -132,7 +132,7 @@ def release_by_pattern(model, patterns, rates_hz, duration_s: float = 10.0,
         net = Network(src, *pep.objects)
         net.run(duration_s * second + 1 * ms, report=report)
         sim.finish()
-        releases = np.asarray(pep.group.releases[:])
+        releases = np.array(pep.group.releases[:])
         released = np.asarray(pep.group.released[:] / umolar)
         P_end = np.asarray(pep.group.P[:] / umolar)
     window = float(model["peptide.window"] / second)

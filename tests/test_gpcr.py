@@ -22,7 +22,7 @@ def relaxed(model):
         g.L_DA = DA * umolar
         Network(g).run(15 * second)
         sim.finish()
-        out = {k: np.asarray(getattr(g, k)[:]) for k in
+        out = {k: np.array(getattr(g, k)[:]) for k in
                ("R_alpha1", "R_alpha2A", "R_beta1", "R_D1", "G_s", "G_i", "G_q", "PKA",
                 "h_HCN")}
         for k in ("cAMP", "IP3", "Ca"):

@@ -38,10 +38,10 @@ def _run_cells(model, ne_uM, attach_nm=True, duration=0.5 * second):
         mon = SpikeMonitor(G)
         Network(*objs, mon).run(duration)
         sim.finish()
-        return {"t": np.asarray(mon.t[:] / second), "i": np.asarray(mon.i[:]),
-                "g_c": np.asarray(G.g_c[:]), "vr": np.asarray(G.vr[:] / mV),
+        return {"t": np.asarray(mon.t[:] / second), "i": np.array(mon.i[:]),
+                "g_c": np.array(G.g_c[:]), "vr": np.asarray(G.vr[:] / mV),
                 "vt": np.asarray(G.vt[:] / mV), "d": np.asarray(G.d[:] / pA),
-                "g_Ld": np.asarray(G.g_Ld[:])}
+                "g_Ld": np.array(G.g_Ld[:])}
 
 
 def test_no_modulator_leaves_the_cell_unchanged(model):
@@ -181,7 +181,7 @@ def test_dose_response_sigmoid(tmp_path):
 def test_ach_state_lowers_low_frequency_power(tmp_path):
     out = tmp_path / "ach"
     assert main(["run", "ach-state", "--device", "runtime", "--quiet", "--ach", "0,10",
-                 "--burn-in", "0.3", "--duration", "2", "--out", str(out)]) == 0
+                 "--burn-in", "0.2", "--duration", "1.5", "--out", str(out)]) == 0
     assert _header(out / "ach_state.csv") == ["ACh_uM", "band", "power"]
     rows = _rows(out / "ach_state.csv")
     assert {r["band"] for r in rows} == {"delta", "theta", "alpha", "beta", "gamma"}
