@@ -566,3 +566,27 @@ def dose_response_figure(rows, fit):
     ax.set_title("broadcast weight scaling")
     ax.legend()
     return fig
+
+
+def neural_mass_figure(t_ms, r_spk, r_mass, segments, errors, segment_ms):
+    """Spiking microcircuit against the E / PV / SOM neural mass through the protocol's steps,
+    one panel per population, each step's relative error of the mean rate written on it."""
+    pops = list(r_spk)
+    fig, axes = figure(len(pops), 1, width=8, height=2.2 * len(pops))
+    for row, pop in enumerate(pops):
+        ax = axes[row, 0]
+        ax.plot(t_ms / 1000, r_spk[pop], color=COLORS.get(pop, "k"), lw=1, label="spiking")
+        ax.plot(t_ms / 1000, r_mass[pop], color="k", lw=1.4, ls="--", label="neural mass")
+        for k, (seg, err) in enumerate(zip(segments, errors)):
+            t0 = k * segment_ms / 1000
+            ax.axvline(t0, color="0.8", lw=0.8)
+            e = err[pop]["rel_error"]
+            ax.text(t0 + 0.02 * segment_ms / 1000, 0.97, f"{seg.name}\nerror "
+                    + (f"{100 * e:.0f} %" if e is not None else "n/a"),
+                    transform=ax.get_xaxis_transform(), va="top", fontsize=6.5)
+        ax.set_ylabel(f"{pop} rate (Hz)")
+        ax.set_xlabel("time (s)")
+        if row == 0:
+            ax.legend(loc="lower right", fontsize=6.5)
+    axes[0, 0].set_title("neural mass vs spiking microcircuit")
+    return fig

@@ -222,3 +222,52 @@ def test_transfer_fit_refuses_unknown_population(tmp_path):
     res = run_cli("run", "transfer-fit", "--populations", "vip", "--out", str(tmp_path / "x"))
     assert res.returncode == 2 and "--populations" in res.stderr
     assert not (tmp_path / "x").exists()
+
+
+# -- E / PV / SOM neural mass -----------------------------------------------------------------------
+def test_neural_mass_relaxes_to_its_fixed_point(model):
+    """With the sigmoids and couplings given, the mass settles where r = F(I(r))."""
+    from spikemod.rates.neural_mass import NeuralMass, Segment, drive_currents, dendritic_transfer
+    from spikemod.rates.transfer import sigmoid
+    F = {"pv": {"r_max_Hz": 200.0, "gain_per_pA": 0.01, "threshold_pA": 300.0},
+         "som": {"r_max_Hz": 100.0, "gain_per_pA": 0.02, "threshold_pA": 200.0}}
+    FE = {0.0: {"r_max_Hz": 100.0, "gain_per_pA": 0.004, "threshold_pA": 900.0},
+          600.0: {"r_max_Hz": 100.0, "gain_per_pA": 0.006, "threshold_pA": 700.0}}
+    W = {"EE": 2.0, "EPV": 3.0, "ESOM": 2.0, "PVE": 4.0, "SOME": 1.0}
+    mass = NeuralMass({"tau_ms": {"pyr": 20.0, "pv": 10.0, "som": 20.0}, "W": W, "F": F,
+                       "F_E": dendritic_transfer(FE),
+                       "modulation": {"r_max": 1.0, "gain": 1.0, "threshold_shift": 0.0}})
+    out = mass.run([Segment("baseline", 600.0)], model)
+    rE, rP, rS = out["r_Hz"][:, -1]
+    drv = drive_currents(model)
+    fE = dendritic_transfer(FE)(-W["SOME"] * rS)
+    assert rE == pytest.approx(sigmoid(W["EE"] * rE - W["PVE"] * rP + drv["pyr"], fE["r_max_Hz"],
+                                       fE["gain_per_pA"], fE["threshold_pA"]), rel=1e-3)
+    assert rP == pytest.approx(sigmoid(W["EPV"] * rE + drv["pv"], 200, 0.01, 300), rel=1e-3)
+    assert rS == pytest.approx(sigmoid(W["ESOM"] * rE + drv["som"], 100, 0.02, 200), rel=1e-3)
+    # the dendritic input interpolates E's parameters linearly, clamped at the ends
+    f = dendritic_transfer(FE)
+    assert f(300.0)["threshold_pA"] == pytest.approx(800.0)
+    assert f(-50.0)["threshold_pA"] == pytest.approx(900.0)
+
+
+def test_couplings_from_synapses_units(model):
+    """1 nS summed GABA_A per neuron onto the soma: 6 ms x (E_gaba - (vr + vt)/2) = -90 pA/Hz."""
+    from spikemod.rates.neural_mass import couplings_from_synapses
+    W = couplings_from_synapses(model, {"PVE": (90e-9, 0.0)}, {"pyr": 90, "pv": 90, "som": 1})
+    assert W["PVE"] == pytest.approx(6e-3 * 15e-3 * 1e-9 * 1e12)
+
+
+def test_neural_mass_protocol_cli(tmp_path):
+    import csv
+    out = tmp_path / "nm"
+    res = run_cli("run", "neural-mass", "--device", "runtime", "--segment", "0.06", "--levels", "4",
+                  "--per-point", "1", "--out", str(out), "--quiet", timeout=400)
+    assert res.returncode == 0, res.stderr
+    with open(out / "neural_mass_vs_spiking.csv") as fh:
+        rows = list(csv.DictReader(fh))
+    assert list(rows[0]) == ["condition", "t_s", "rate_spiking_Hz", "rate_mass_Hz"]
+    assert [c for c in dict.fromkeys(r["condition"] for r in rows)] == \
+        ["baseline", "ff_step", "dend_step", "modulator"]
+    summary = json.loads((out / "neural_mass_summary.json").read_text())
+    assert len(summary["errors"]) == 4 and summary["speedup"] > 0

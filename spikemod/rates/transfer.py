@@ -83,7 +83,8 @@ def conditions_from_model(model, population: str) -> dict:
     """``{condition: changes}`` for one population from the ``[transfer]`` section.
 
     ``changes`` keys: ``w_scale`` (AMPA and NMDA), ``tau_nmda_scale``, ``dvr_mV``, ``d_scale``,
-    ``dvt_mV``, ``g_c``, ``vt_sigma_mV``."""
+    ``dvt_mV``, ``g_c``, ``vt_sigma_mV`` (and ``I_dend_pA``, a constant apical-dendritic current
+    of pyramidal cells, used by the neural mass)."""
     sec = model.section("transfer")
     mV = 1e-3
     out = {"control": {},
@@ -163,6 +164,7 @@ def transfer_sweep(model, I_nom_pA: dict, populations=POPULATIONS, n_per_point: 
                                          np.full(n, float(model[f"{cell}.d"])),
                                          np.full(n, float(model["synapses.tau_nmda"])))
             gc_v = np.full(n, float(model["coupling.g_c"]))
+            idend_v = np.zeros(n)
             for ci, (cname, ch) in enumerate(conds.items()):
                 sel = cond_idx == ci
                 w_scale[sel] *= ch.get("w_scale", 1.0)
@@ -172,6 +174,8 @@ def transfer_sweep(model, I_nom_pA: dict, populations=POPULATIONS, n_per_point: 
                 d_v[sel] *= ch.get("d_scale", 1.0)
                 if "g_c" in ch:
                     gc_v[sel] = ch["g_c"]
+                if "I_dend_pA" in ch:
+                    idend_v[sel] = ch["I_dend_pA"] * 1e-12
                 if ch.get("vt_sigma_mV"):
                     vt_v[sel] += rng.normal(0.0, ch["vt_sigma_mV"] * 1e-3, sel.sum())
             G.vr = vr_v * volt                         # SI floats from the model
@@ -181,6 +185,7 @@ def transfer_sweep(model, I_nom_pA: dict, populations=POPULATIONS, n_per_point: 
             G.tau_nmda = tau_v * second
             if pop == "pyr":
                 G.g_c = gc_v
+                G.I_dend = idend_v * amp
                 G.d_burst = d_v / float(model["soma.d"]) * model["soma.d_burst"]
             src = PoissonGroup(n, rates=nu * Hz, name=f"tf_{pop}_drive")
             syn = Synapses(src, G, "w_a : siemens (constant)\nw_n : siemens (constant)",

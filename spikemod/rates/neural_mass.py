@@ -1,0 +1,212 @@
+"""E / PV / SOM neural mass (Wilson-Cowan type) with the spiking cells' fitted transfer functions,
+and the spiking microcircuit it is compared with [MODEL.md s6; S21 Fig. 4; W25].
+
+    tau_E dr_E/dt = -r_E + F_E(I_E; I_d),   I_E = W_EE r_E - W_EP r_P + I_ff,E
+    tau_P dr_P/dt = -r_P + F_P(I_P),        I_P = W_PE r_E + I_ff,P
+    tau_S dr_S/dt = -r_S + F_S(I_S),        I_S = W_SE r_E + I_ff,S
+    I_d = I_fb - W_ES r_S                   (dendritic drive of E, a separate input)
+
+F_X(I) = r_max / (1 + exp(-gain (I - threshold))) are the sigmoids of
+:mod:`spikemod.rates.transfer` on the nominal-current axis (mean synaptic current at a reference
+voltage). E's sigmoid parameters depend on its dendritic input I_d: they are fitted at several
+constant dendritic currents and interpolated linearly. Neuromodulation acts on the parameters:
+a modulated state applies the change of (r_max, gain, threshold) that the same mechanism produced in
+the unconnected population (ratios for r_max and gain, a shift for the threshold).
+
+Couplings W (pA per Hz of presynaptic rate) come from the built microcircuit: the summed
+conductance weights onto a neuron (mean over neurons) times tau x driving force at a reference
+voltage. Free choices (documented, ``[neural_mass]`` model section): excitatory inputs are
+referred to the cell's resting potential (as the transfer sweep's axis); somatic GABA_A to the
+midpoint of vr and vt; dendritic GABA_A (SOM) to the calcium half-activation E_d = -38 mV;
+dendritic AMPA/NMDA to E_L; synaptic delays are neglected; tau_E, tau_P, tau_S are free.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from spikemod.rates.transfer import sigmoid
+
+__all__ = ["NeuralMass", "Segment", "couplings_from_synapses", "input_factors", "drive_currents",
+           "run_microcircuit", "dendritic_transfer"]
+
+
+@dataclass
+class Segment:
+    """One step of the protocol: ``ff_scale`` multiplies the feed-forward rate onto pyramidal
+    cells, ``rate_dend_Hz`` is the feedback rate onto their dendrites, ``modulated`` applies the
+    modulator (resting-potential shift of the pyramidal cells)."""
+
+    name: str
+    duration_ms: float
+    ff_scale: float = 1.0
+    rate_dend_Hz: float = 0.0
+    modulated: bool = False
+
+
+def _f(model, key):
+    return float(model[key])
+
+
+def _mg(model, v):
+    x = (v + _f(model, "synapses.mg_v_offset")) / _f(model, "synapses.mg_v_scale")
+    return x * x / (1 + x * x)
+
+
+def input_factors(model) -> dict:
+    """Reference voltages (V) of each input path (see module docstring)."""
+    return {"pyr": _f(model, "soma.vr"), "pv": _f(model, "pv.vr"), "som": _f(model, "som.vr"),
+            "pyr_gaba": 0.5 * (_f(model, "soma.vr") + _f(model, "soma.vt")),
+            "dend_gaba": _f(model, "dend.E_d"), "dend": _f(model, "dend.E_L")}
+
+
+def _exc_current_per_hz(model, v_ref, w_ampa_S, w_nmda_S):
+    """Mean current (pA) per Hz of presynaptic rate for summed AMPA/NMDA weights (S)."""
+    tau_a, tau_n = _f(model, "synapses.tau_ampa"), _f(model, "synapses.tau_nmda")
+    e = _f(model, "synapses.E_ampa")
+    return (w_ampa_S * tau_a + w_nmda_S * tau_n * _mg(model, v_ref)) * (e - v_ref) * 1e12
+
+
+def _gaba_current_per_hz(model, v_ref, w_S):
+    return w_S * _f(model, "synapses.tau_gaba") * (_f(model, "synapses.E_gaba") - v_ref) * 1e12
+
+
+def couplings_from_synapses(model, weights: dict, sizes: dict) -> dict:
+    """W (pA/Hz) from summed weights: ``weights[key] = (ampa_sum_S, nmda_sum_S)`` over all
+    synapses of the pathway; divided by the postsynaptic population size (mean per neuron)."""
+    ref = input_factors(model)
+    W = {}
+    for key, post, pre_kind in (("EE", "pyr", "exc"), ("EPV", "pv", "exc"), ("ESOM", "som", "exc"),
+                                ("PVE", "pyr", "gaba_s"), ("SOME", "pyr", "gaba_d")):
+        if key not in weights:
+            W[key] = 0.0
+            continue
+        a, nm = weights[key]
+        n_post = sizes[post]
+        if pre_kind == "exc":
+            W[key] = _exc_current_per_hz(model, ref[post], a / n_post, nm / n_post)
+        elif pre_kind == "gaba_s":
+            W[key] = -_gaba_current_per_hz(model, ref["pyr_gaba"], a / n_post)
+        else:
+            W[key] = -_gaba_current_per_hz(model, ref["dend_gaba"], a / n_post)
+    return W     # positive numbers; inhibition enters with a minus sign
+
+
+def drive_currents(model, ff_scale=1.0, rate_dend_Hz=0.0) -> dict:
+    """Nominal drive currents (pA) of the microcircuit's Poisson sources per population."""
+    ref = input_factors(model)
+    rate = _f(model, "drive.rate_soma")
+    w_ff = _f(model, "drive.w_ff")
+    w_inh = w_ff * _f(model, "drive.w_ff_inh_scale")
+    return {"pyr": rate * ff_scale * _exc_current_per_hz(model, ref["pyr"], w_ff, w_ff),
+            "pv": rate * _exc_current_per_hz(model, ref["pv"], w_inh, w_inh),
+            "som": rate * _exc_current_per_hz(model, ref["som"], w_inh, w_inh),
+            "dend": rate_dend_Hz * _exc_current_per_hz(model, ref["dend"], _f(model, "drive.w_fb"),
+                                                       _f(model, "drive.w_fb"))}
+
+
+def dendritic_transfer(fits_by_dend: dict):
+    """E's sigmoid parameters as a function of dendritic current: linear interpolation between
+    the fits at the swept constant dendritic currents ``{I_d_pA: fit}``, clamped at the ends."""
+    levels = np.array(sorted(fits_by_dend))
+    table = {k: np.array([fits_by_dend[lv][k] for lv in levels])
+             for k in ("r_max_Hz", "gain_per_pA", "threshold_pA")}
+
+    def params(I_d):
+        return {k: np.interp(I_d, levels, v) for k, v in table.items()}
+    return params
+
+
+class NeuralMass:
+    """E / PV / SOM Wilson-Cowan model (see module docstring). ``params`` keys: ``tau_ms``
+    {pyr, pv, som}, ``W`` (pA/Hz, from :func:`couplings_from_synapses`), ``F`` {pv, som: fit},
+    ``F_E`` (callable I_d -> fit), ``modulation`` {r_max, gain, threshold_shift} for E."""
+
+    def __init__(self, params: dict):
+        self.params = params
+
+    def run(self, segments, model, dt_ms: float = 0.1, r0=None) -> dict:
+        p = self.params
+        W, tau = p["W"], p["tau_ms"]
+        r = np.zeros(3) if r0 is None else np.array(r0, dtype=float)
+        t_out, out = [], []
+        start = time.perf_counter()
+        t = 0.0
+        for seg in segments:
+            drv = drive_currents(model, seg.ff_scale, seg.rate_dend_Hz)
+            n = int(round(seg.duration_ms / dt_ms))
+            for _ in range(n):
+                rE, rP, rS = r
+                I_d = drv["dend"] - W["SOME"] * rS
+                fE = p["F_E"](I_d)
+                r_max, gain, thr = fE["r_max_Hz"], fE["gain_per_pA"], fE["threshold_pA"]
+                if seg.modulated:
+                    m = p["modulation"]
+                    r_max, gain, thr = r_max * m["r_max"], gain * m["gain"], thr + m["threshold_shift"]
+                I_E = W["EE"] * rE - W["PVE"] * rP + drv["pyr"]
+                I_P = W["EPV"] * rE + drv["pv"]
+                I_S = W["ESOM"] * rE + drv["som"]
+                target = np.array([
+                    sigmoid(I_E, r_max, gain, thr),
+                    sigmoid(I_P, p["F"]["pv"]["r_max_Hz"], p["F"]["pv"]["gain_per_pA"],
+                            p["F"]["pv"]["threshold_pA"]),
+                    sigmoid(I_S, p["F"]["som"]["r_max_Hz"], p["F"]["som"]["gain_per_pA"],
+                            p["F"]["som"]["threshold_pA"])])
+                r = r + dt_ms * (target - r) / np.array([tau["pyr"], tau["pv"], tau["som"]])
+                t += dt_ms
+                t_out.append(t)
+                out.append(r.copy())
+        return {"t_ms": np.array(t_out), "r_Hz": np.array(out).T,
+                "wall_s": time.perf_counter() - start}
+
+
+def run_microcircuit(model, segments, n_som: int, bin_ms: float = 10.0, device="runtime",
+                     seed=None, build_dir=None, report=None) -> dict:
+    """The spiking microcircuit (spikemod.network) through the same segments; population rates
+    binned at ``bin_ms`` and the summed synaptic weights of every pathway."""
+    from brian2 import Hz, Network, PopulationRateMonitor, mV, ms
+    from spikemod.device import simulation
+    from spikemod.network import build_microcircuit
+
+    vr_shift = model["transfer.vr_shift"]
+    rate_ff = model["drive.rate_soma"]
+    start = time.perf_counter()
+    with simulation(device, seed=seed, dt=model["sim.dt"], build_dir=build_dir) as sim:
+        mc = build_microcircuit(model, n_som=n_som, name="nm")
+        mons = {pop: PopulationRateMonitor(g, name=f"nm_rate_{pop}")
+                for pop, g in (("pyr", mc.pyr), ("pv", mc.pv), ("som", mc.som)) if g is not None}
+        net = Network(*mc.objects, *mons.values())
+        vr0 = model["soma.vr"]
+        for seg in segments:
+            mc.drive["ff_pyr"].rates = rate_ff * seg.ff_scale
+            mc.drive["fb_pyr"].rates = seg.rate_dend_Hz * Hz
+            mc.pyr.vr = vr0 + (vr_shift if seg.modulated else 0 * mV)
+            net.run(seg.duration_ms * ms, report=report)
+        sim.finish()
+        rates = {pop: np.array(m.rate[:], copy=True) for pop, m in mons.items()}
+        weights = {}
+        for key, syn in mc.synapses.items():
+            if key == "EE":
+                w = float(np.sum(syn.w[:]))
+                r_n = float(np.asarray(syn.r_nmda[:]).ravel()[0]) if "r_nmda" in syn.variables else \
+                    float(model["connectivity.EE_nmda_scale"]) / float(model["connectivity.EE_ampa_scale"])
+                weights[key] = (w, w * r_n)
+            elif key in ("EPV", "ESOM"):
+                weights[key] = (float(np.sum(syn.w_ampa[:])), float(np.sum(syn.w_nmda[:])))
+            else:
+                weights[key] = (float(np.sum(syn.w[:])), 0.0)
+        sizes = {"pyr": len(mc.pyr), "pv": len(mc.pv) if mc.pv is not None else 1,
+                 "som": len(mc.som) if mc.som is not None else 1}
+        timers = dict(sim.timers)
+    step_ms = float(model["sim.dt"] / ms)
+    per = int(round(bin_ms / step_ms))
+    binned = {}
+    for pop, r in rates.items():
+        nb = r.size // per
+        binned[pop] = r[:nb * per].reshape(nb, per).mean(axis=1)
+    t = (np.arange(len(next(iter(binned.values())))) + 0.5) * bin_ms
+    return {"t_ms": t, "r_Hz": binned, "weights": weights, "sizes": sizes,
+            "wall_s": time.perf_counter() - start, "timers": timers}
