@@ -54,7 +54,7 @@ def validate(args, model):
     args.drive_Hz = parse_values(args.drive, "Hz", "--drive", minimum=0)
     args.dend_Hz = parse_values(args.dend_drive, "Hz", "--dend-drive", minimum=0)[0]
     args.step_s = parse_values(args.step, "second", "--step", minimum=0.02)[0]
-    args.scales_v = parse_values(args.scales, "1", "--scales", minimum=0)
+    args.scales_v = parse_values(args.scales, "1", "--scales", minimum=1e-9)
     args.lc = _int(args.n_lc, "--n-lc", 1, 10000)
     args.spikes = _int(args.burst_spikes, "--burst-spikes", 1, 100)
     args.rate = parse_values(args.burst_rate, "Hz", "--burst-rate", minimum=0.1, maximum=500)[0]
