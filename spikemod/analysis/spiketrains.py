@@ -19,6 +19,8 @@ analysed without building 10^5 :class:`neo.SpikeTrain` objects (~120 us each).
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import quantities as pq
 
@@ -149,13 +151,13 @@ def pairwise_correlation(ids, times, n, t_start, t_stop, n_sample: int = 100,
     lo, hi = np.searchsorted(ids, sample, "left"), np.searchsorted(ids, sample, "right")
     trains = [SpikeTrain(times[a:b], units="s", t_start=t_start, t_stop=t_stop)
               for a, b in zip(lo, hi)]
-    binned = BinnedSpikeTrain(trains, bin_size=bin_size * pq.s, t_start=t_start * pq.s,
-                              t_stop=t_stop * pq.s, tolerance=None)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        import warnings
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            cc = correlation_coefficient(binned)
+    # Elephant 1.2 passes quantities' deprecated copy= argument, and warns about silent
+    # trains in the coefficient (their NaN rows are dropped below)
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        binned = BinnedSpikeTrain(trains, bin_size=bin_size * pq.s, t_start=t_start * pq.s,
+                                  t_stop=t_stop * pq.s, tolerance=None)
+        cc = correlation_coefficient(binned)
     iu = np.triu_indices(len(trains), k=1)
     vals = cc[iu]
     return vals[np.isfinite(vals)]
