@@ -41,7 +41,7 @@ def validate(args, model):
     args.n = int(n)
     args.duration_s = parse_values(args.duration, "second", "--duration", minimum=1e-3)[0]
     args.sample_ms = parse_values(args.sample, "ms", "--sample", minimum=1e-3)[0]
-    for uptake in (False, True):     # refuse an unstable step before anything runs
+    for uptake in (True, False):     # refuse an unstable step (stricter with uptake) first
         checked_params(model, {"uptake": uptake, "n_side": args.n})
 
 
