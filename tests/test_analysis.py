@@ -175,3 +175,11 @@ def test_analyze_missing_results(tmp_path, capsys):
     assert cli(["analyze", str(tmp_path)]) == 2
     assert "no spikes.h5" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_spectrum_of_short_signal_uses_one_segment():
+    t = np.arange(200) * 1e-3                      # 0.2 s: shorter than a 2 Hz segment
+    freqs, psd = sa.rate_power_spectrum(5 + np.sin(2 * np.pi * 50 * t))
+    assert freqs[1] - freqs[0] == pytest.approx(5.0)
+    assert freqs[np.argmax(psd)] == pytest.approx(50.0)
+    assert sa.rate_power_spectrum(np.ones(5))[0].size == 0

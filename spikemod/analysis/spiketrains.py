@@ -115,14 +115,16 @@ def population_rate(times, n, t_start, t_stop, sampling_period: float = 1e-3,
 def rate_power_spectrum(rate_Hz, sampling_period: float = 1e-3,
                         frequency_resolution: float = 2.0):
     """Power spectrum of a population rate (mean removed): ``elephant.spectral.welch_psd``
-    (Hann windows, 50 % overlap). Returns ``(freqs_Hz, psd in Hz^2/Hz)``; empty arrays if the
-    signal is shorter than one segment of 1/``frequency_resolution`` s."""
+    (Hann windows, 50 % overlap). Returns ``(freqs_Hz, psd in Hz^2/Hz)``. A signal shorter
+    than 1/``frequency_resolution`` s is analysed as one segment (resolution 1/duration);
+    fewer than 8 samples give empty arrays."""
     from elephant.spectral import welch_psd
 
     rate_Hz = np.asarray(rate_Hz, float)
     fs = 1.0 / sampling_period
-    if rate_Hz.size < 2 or rate_Hz.size / fs < 1.0 / frequency_resolution:
+    if rate_Hz.size < 8:
         return np.zeros(0), np.zeros(0)
+    frequency_resolution = max(frequency_resolution, fs / rate_Hz.size)
     freqs, psd = welch_psd(rate_Hz, frequency_resolution=frequency_resolution, fs=fs,
                            detrend="constant")
     return np.asarray(freqs), np.asarray(psd)
