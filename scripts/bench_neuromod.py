@@ -90,7 +90,7 @@ def main(argv=None):
     lines = [
         "## Neuromodulated 10k-cell microcircuit vs unmodulated, C++ standalone (issue 4)",
         "",
-        f"Machine: {machine()}. Other engineers were running tests and builds on the same 2 cores "
+        f"Machine:\n\n{machine()}\n\nOther engineers were running tests and builds on the same 2 cores "
         "(load average 6-9 during the measurement), so absolute times are inflated; the ratio "
         "was measured in one invocation.",
         f"Command: `.venv/bin/python scripts/bench_neuromod.py --n-exc {a.n_exc} --n-inh {a.n_inh} "
