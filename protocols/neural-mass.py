@@ -9,7 +9,8 @@ fitted with curve_fit. (2) The spiking W25 ring microcircuit (spikemod.network; 
 drive onto the pyramidal soma x ``--ff-step``; feedback drive onto the apical dendrites at
 ``--dend-rate``; the modulator (pyramidal vr shifted, Ca-release mechanism of S21). (3) The
 neural mass (spikemod.rates.neural_mass) runs through the same steps with couplings computed
-from the microcircuit's synaptic weights; the modulator acts on E's sigmoid parameters as it
+from the microcircuit's synaptic weights (inhibition at the pyramidal cells' mean potential
+measured in the baseline step); the modulator acts on E's sigmoid parameters as it
 did on the unconnected population. The error of a condition is the relative difference of
 the time-averaged E rates over the second half of its step (also given for PV and SOM).
 
@@ -72,7 +73,7 @@ def run(ctx, args):
             Segment("modulator", args.segment_ms, modulated=True)]
     kw["build_dir"] = ctx.build_dir / "circuit"
     spk = run_microcircuit(model, segs, n_som=int(model["neural_mass.n_som"]), report=ctx.report(), **kw)
-    W = couplings_from_synapses(model, spk["weights"], spk["sizes"])
+    W = couplings_from_synapses(model, spk["weights"], spk["sizes"], v_mean=spk["v_mean"])
     mass = NeuralMass({"tau_ms": {"pyr": float(model["neural_mass.tau_E"]) * 1e3,
                                   "pv": float(model["neural_mass.tau_P"]) * 1e3,
                                   "som": float(model["neural_mass.tau_S"]) * 1e3},
@@ -97,7 +98,8 @@ def run(ctx, args):
         errors.append(entry)
     sim_s = spk["timers"].get("run_binary") or spk["wall_s"]
     summary = {"errors": errors, "max_rel_error_E": max(e["pyr"]["rel_error"] for e in errors),
-               "couplings_pA_per_Hz": W, "modulation": modulation, "fits": tf.fits,
+               "couplings_pA_per_Hz": W, "v_mean_mV": {k: 1e3 * v for k, v in spk["v_mean"].items()},
+               "modulation": modulation, "fits": tf.fits,
                "spiking_sim_s": sim_s, "mass_s": out["wall_s"], "speedup": sim_s / out["wall_s"]}
     ctx.write_csv("neural_mass_vs_spiking.csv", rows, COLUMNS)
     ctx.write_json("neural_mass_summary.json", summary)

@@ -14,11 +14,13 @@ a modulated state applies the change of (r_max, gain, threshold) that the same m
 the unconnected population (ratios for r_max and gain, a shift for the threshold).
 
 Couplings W (pA per Hz of presynaptic rate) come from the built microcircuit: the summed
-conductance weights onto a neuron (mean over neurons) times tau x driving force at a reference
-voltage. Free choices (documented, ``[neural_mass]`` model section): excitatory inputs are
-referred to the cell's resting potential (as the transfer sweep's axis); somatic GABA_A to the
-midpoint of vr and vt; dendritic GABA_A (SOM) to the calcium half-activation E_d = -38 mV;
-dendritic AMPA/NMDA to E_L; synaptic delays are neglected; tau_E, tau_P, tau_S are free.
+conductance weights onto a neuron (mean over neurons) times tau x driving force. Free choices
+(documented, ``[neural_mass]`` model section): excitatory inputs are referred to the cell's
+resting potential (the transfer sweep's axis); inhibition onto the pyramidal soma is converted
+to the excitatory-equivalent current at the pyramidal cells' mean membrane potential measured in
+the spiking circuit's baseline (one number per compartment; without it, fixed references: the
+midpoint of vr and vt, and E_d = -38 mV for the dendrite); dendritic AMPA/NMDA drive is referred
+to E_L; synaptic delays are neglected; tau_E, tau_P, tau_S are free.
 """
 
 from __future__ import annotations
@@ -74,10 +76,21 @@ def _gaba_current_per_hz(model, v_ref, w_S):
     return w_S * _f(model, "synapses.tau_gaba") * (_f(model, "synapses.E_gaba") - v_ref) * 1e12
 
 
-def couplings_from_synapses(model, weights: dict, sizes: dict) -> dict:
+def couplings_from_synapses(model, weights: dict, sizes: dict, v_mean: dict | None = None) -> dict:
     """W (pA/Hz) from summed weights: ``weights[key] = (ampa_sum_S, nmda_sum_S)`` over all
-    synapses of the pathway; divided by the postsynaptic population size (mean per neuron)."""
+    synapses of the pathway; divided by the postsynaptic population size (mean per neuron).
+
+    Excitatory paths are expressed on the transfer functions' axis (nominal current at the
+    resting potential). Without ``v_mean`` inhibitory paths use the fixed reference voltages of
+    :func:`input_factors`. With ``v_mean`` (V; keys ``pyr`` and ``dend``: the population's mean
+    somatic and dendritic potential measured in the spiking circuit) GABA_A onto the soma is
+    converted into the excitatory-equivalent current on that axis,
+    g tau (v - E_gaba) (E_exc - vr)/(E_exc - v) (the excitatory conductance it cancels at v), and
+    GABA_A onto the dendrite is the current g tau (v_d - E_gaba) (the dendritic axis is a real
+    current)."""
     ref = input_factors(model)
+    e_exc, e_gaba = _f(model, "synapses.E_ampa"), _f(model, "synapses.E_gaba")
+    tau_g = _f(model, "synapses.tau_gaba")
     W = {}
     for key, post, pre_kind in (("EE", "pyr", "exc"), ("EPV", "pv", "exc"), ("ESOM", "som", "exc"),
                                 ("PVE", "pyr", "gaba_s"), ("SOME", "pyr", "gaba_d")):
@@ -85,13 +98,18 @@ def couplings_from_synapses(model, weights: dict, sizes: dict) -> dict:
             W[key] = 0.0
             continue
         a, nm = weights[key]
-        n_post = sizes[post]
+        g = a / sizes[post]
         if pre_kind == "exc":
-            W[key] = _exc_current_per_hz(model, ref[post], a / n_post, nm / n_post)
+            W[key] = _exc_current_per_hz(model, ref[post], g, nm / sizes[post])
+        elif pre_kind == "gaba_s" and v_mean is not None:
+            v = v_mean["pyr"]
+            W[key] = g * tau_g * (v - e_gaba) * (e_exc - ref["pyr"]) / (e_exc - v) * 1e12
         elif pre_kind == "gaba_s":
-            W[key] = -_gaba_current_per_hz(model, ref["pyr_gaba"], a / n_post)
+            W[key] = -_gaba_current_per_hz(model, ref["pyr_gaba"], g)
+        elif v_mean is not None:
+            W[key] = g * tau_g * (v_mean["dend"] - e_gaba) * 1e12
         else:
-            W[key] = -_gaba_current_per_hz(model, ref["dend_gaba"], a / n_post)
+            W[key] = -_gaba_current_per_hz(model, ref["dend_gaba"], g)
     return W     # positive numbers; inhibition enters with a minus sign
 
 
@@ -166,8 +184,9 @@ class NeuralMass:
 def run_microcircuit(model, segments, n_som: int, bin_ms: float = 10.0, device="runtime",
                      seed=None, build_dir=None, report=None) -> dict:
     """The spiking microcircuit (spikemod.network) through the same segments; population rates
-    binned at ``bin_ms`` and the summed synaptic weights of every pathway."""
-    from brian2 import Hz, Network, PopulationRateMonitor, mV, ms
+    binned at ``bin_ms``, the summed synaptic weights of every pathway and the mean somatic and
+    dendritic potential of 20 pyramidal cells over the first (baseline) segment (``v_mean``, V)."""
+    from brian2 import Hz, Network, PopulationRateMonitor, StateMonitor, mV, ms, volt
     from spikemod.device import simulation
     from spikemod.network import build_microcircuit
 
@@ -178,7 +197,9 @@ def run_microcircuit(model, segments, n_som: int, bin_ms: float = 10.0, device="
         mc = build_microcircuit(model, n_som=n_som, name="nm")
         mons = {pop: PopulationRateMonitor(g, name=f"nm_rate_{pop}")
                 for pop, g in (("pyr", mc.pyr), ("pv", mc.pv), ("som", mc.som)) if g is not None}
-        net = Network(*mc.objects, *mons.values())
+        vmon = StateMonitor(mc.pyr, ["v", "v_d"], record=np.arange(min(20, len(mc.pyr))),
+                            dt=1 * ms, name="nm_v")
+        net = Network(*mc.objects, *mons.values(), vmon)
         vr0 = model["soma.vr"]
         for seg in segments:
             mc.drive["ff_pyr"].rates = rate_ff * seg.ff_scale
@@ -187,6 +208,9 @@ def run_microcircuit(model, segments, n_som: int, bin_ms: float = 10.0, device="
             net.run(seg.duration_ms * ms, report=report)
         sim.finish()
         rates = {pop: np.array(m.rate[:], copy=True) for pop, m in mons.items()}
+        base = np.array(vmon.t[:] / ms) < segments[0].duration_ms
+        v_mean = {"pyr": float(np.mean(np.array(vmon.v[:] / volt)[:, base])),
+                  "dend": float(np.mean(np.array(vmon.v_d[:] / volt)[:, base]))}
         weights = {}
         for key, syn in mc.synapses.items():
             if key == "EE":
@@ -208,5 +232,5 @@ def run_microcircuit(model, segments, n_som: int, bin_ms: float = 10.0, device="
         nb = r.size // per
         binned[pop] = r[:nb * per].reshape(nb, per).mean(axis=1)
     t = (np.arange(len(next(iter(binned.values())))) + 0.5) * bin_ms
-    return {"t_ms": t, "r_Hz": binned, "weights": weights, "sizes": sizes,
+    return {"t_ms": t, "r_Hz": binned, "weights": weights, "sizes": sizes, "v_mean": v_mean,
             "wall_s": time.perf_counter() - start, "timers": timers}
