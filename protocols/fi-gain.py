@@ -50,7 +50,7 @@ def run(ctx, args):
     summary = result.summary()
     ctx.write_csv("fi_gain_summary.csv", summary, FI_SUMMARY_COLUMNS)
     ctx.save_spikes({"pyr": (result.spike_ids, result.spike_times_s)},
-                    t_stop=result.window[1])
+                    t_stop=result.window[1], sizes={"pyr": result.rate_Hz.size})
     ctx.save_figure(plotting.fi_gain_figure(result, summary), "fi_gain.png")
 
 

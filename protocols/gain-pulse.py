@@ -55,7 +55,7 @@ def run(ctx, args):
                         after=args.after_s * second, drive_Hz=args.drive_Hz,
                         dend_drive_Hz=args.dend_Hz, report=ctx.report(), **ctx.sim_kwargs)
     ctx.write_csv("gain_pulse.csv", result.rows, GAIN_PULSE_COLUMNS)
-    ctx.save_spikes(result.spikes, t_stop=result.t_stop)
+    ctx.save_spikes(result.spikes, t_stop=result.t_stop, sizes=result.sizes)
     ctx.extra_provenance.update(result.info, ee_scale=float(args.ee))
     t = [r["time_s"] for r in result.rows]
     ctx.save_figure(plotting.weight_figure(

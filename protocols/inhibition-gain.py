@@ -54,7 +54,7 @@ def run(ctx, args):
     summary = fi_summary(result.rows, CONDITIONS)
     ctx.write_csv("inhibition_gain.csv", result.rows, INHIBITION_COLUMNS)
     ctx.write_csv("inhibition_gain_summary.csv", summary, INHIBITION_SUMMARY_COLUMNS)
-    ctx.save_spikes(result.spikes, t_stop=result.t_stop)
+    ctx.save_spikes(result.spikes, t_stop=result.t_stop, sizes=result.sizes)
     ctx.extra_provenance.update(result.info)
     ctx.save_figure(plotting.inhibition_gain_figure(result.rows, summary), "inhibition_gain.png")
 

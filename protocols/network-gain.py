@@ -62,7 +62,7 @@ def run(ctx, args):
                   [{"dend_drive_Hz": d, "coupling": c, "gain_Hz_per_Hz": g}
                    for (d, c), g in gains.items()],
                   ["dend_drive_Hz", "coupling", "gain_Hz_per_Hz"])
-    ctx.save_spikes(result.spikes, t_stop=result.t_stop)
+    ctx.save_spikes(result.spikes, t_stop=result.t_stop, sizes=result.sizes)
     ctx.extra_provenance.update(result.info)
     ctx.save_figure(plotting.network_gain_figure(result.rows, gains), "network_gain.png")
 

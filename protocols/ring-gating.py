@@ -43,7 +43,7 @@ def run(ctx, args):
                          burn_in=args.burn_in_s * second, duration=args.duration_s * second,
                          report=ctx.report(), **ctx.sim_kwargs)
     ctx.write_csv("ring_gating.csv", result.rows, RING_GATING_COLUMNS)
-    ctx.save_spikes(result.spikes, t_stop=result.t_stop)
+    ctx.save_spikes(result.spikes, t_stop=result.t_stop, sizes=result.sizes)
     ctx.extra_provenance.update(result.info)
     ctx.save_figure(plotting.ring_gating_figure(result.rows), "ring_gating.png")
 

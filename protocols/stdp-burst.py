@@ -49,7 +49,7 @@ def run(ctx, args):
     summary = [{"condition": c, "dw_per_s": result.info[c]["dw_per_s"],
                 "t90_s": result.info[c]["t90_s"]} for c in ("burst", "no_burst")]
     ctx.write_csv("stdp_burst_summary.csv", summary, STDP_BURST_SUMMARY_COLUMNS)
-    ctx.save_spikes(result.spikes, t_stop=result.t_stop)
+    ctx.save_spikes(result.spikes, t_stop=result.t_stop, sizes=result.sizes)
     ctx.extra_provenance.update(result.info, ee_scale=float(args.ee))
     series = {c: ([r["time_s"] for r in result.rows if r["condition"] == c],
                   [r["mean_weight"] for r in result.rows if r["condition"] == c])

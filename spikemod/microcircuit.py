@@ -51,6 +51,7 @@ class CircuitRun:
     spikes: dict          # {population: (ids, times_s)}
     t_stop: float
     info: dict
+    sizes: dict = None    # {population: number of cells}, so silent cells are kept
 
 
 def scaled_recurrence(model, scale):
@@ -69,6 +70,10 @@ def scaled_recurrence(model, scale):
 
 def _spikes(mon):
     return np.asarray(mon.i[:], dtype=np.int64), np.asarray(mon.t[:] / second)
+
+
+def _sizes(mc):
+    return {pop: len(g) for pop, g in mc.populations.items()}
 
 
 def _monitors(mc):
@@ -121,7 +126,7 @@ def network_gain(model, drive_Hz, dend_drive_Hz, coupling, step=0.5 * second, de
                          "coupling": float(gc[c]), "rate_Hz": float(r[sel].mean()),
                          "burst_mode_fraction": float(bmf[sel].mean())})
     return CircuitRun(rows, spikes, len(drive_Hz) * step_s,
-                      {"copies": copies, "cells_per_copy": mc.sizes})
+                      {"copies": copies, "cells_per_copy": mc.sizes}, _sizes(mc))
 
 
 def gains_by_condition(rows, x="drive_Hz", keys=("dend_drive_Hz", "coupling")):
@@ -182,7 +187,7 @@ def inhibition_gain(model, I_soma_pA, I_dend_pA=600.0, coupling=1.0, inh_rate_Hz
     return CircuitRun(rows, {"pyr": (ids, times)}, t1,
                       {"inhibitory_weight_nS": float(w_inh / nS),
                        "inh_rate_Hz": float(inh_rate_Hz), "I_dend_pA": float(I_dend_pA),
-                       "coupling": float(coupling)})
+                       "coupling": float(coupling)}, {"pyr": n})
 
 
 def fi_summary(rows, conditions):
@@ -234,7 +239,7 @@ def ring_gating(model, stim_rate_Hz=None, center_rad=np.pi, burn_in=0.3 * second
              "rate_Hz": float(r[c * n + j])}
             for c, cond in enumerate(conditions) for j in range(n)]
     return CircuitRun(rows, spikes, t1, {"stimulus_rate_Hz": float(rate / Hz),
-                                         "center_rad": float(center_rad)})
+                                         "center_rad": float(center_rad)}, _sizes(mc))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -297,7 +302,7 @@ def stdp_burst(model, duration=10 * second, drive_Hz=1000.0, dend_drive_Hz=1000.
         info[cond] = {"rate_Hz": rate, "dw_per_s": slope, "t90_s": t90,
                       "dw_per_post_spike_nS": float((mean_w[c][-1] - mean_w[c][0])
                                                     / max(rate * T, 1e-12))}
-    return CircuitRun(rows, spikes, T, info)
+    return CircuitRun(rows, spikes, T, info, _sizes(mc))
 
 
 def gain_pulse(model, baseline=0.0, pulse=1.0, t_on=2 * second, width=1 * second,
@@ -345,4 +350,4 @@ def gain_pulse(model, baseline=0.0, pulse=1.0, t_on=2 * second, width=1 * second
     for name, (a, b) in phases.items():
         sel = (t >= a) & (t < b)
         info[f"mean_abs_dw_dt_{name}"] = float(np.abs(dw[sel]).mean()) if sel.any() else None
-    return CircuitRun(rows, spikes, T, info)
+    return CircuitRun(rows, spikes, T, info, _sizes(mc))
