@@ -5,7 +5,9 @@ second-messenger pool (:func:`spikemod.gpcr.make_gpcr`, one per cell, on the ``g
 clock). The pool computes the effective cell parameters; a one-to-one ``Synapses`` object
 writes them into the cell's parameters as summed variables every ``gpcr.dt``. A mapping that is
 switched off in ``[effects]`` writes nothing, so the cell keeps its own value; with all switches
-off the cells are the unmodulated model. The documented mappings (``ref``: value at the basal,
+off the cells are the unmodulated model. The effective values are computed once per step of
+the pool (a ``run_regularly`` at the start of the step) and copied by the summed variables.
+The documented mappings (``ref``: value at the basal,
 modulator-free steady state, where each mapping returns the cell's own parameter):
 
 * ``hcn_coupling`` (pyramidal): cAMP -> HCN open fraction h -> coupling,
@@ -127,9 +129,16 @@ def attach(cells, model, pop: str, name: str | None = None) -> Neuromodulation:
     name = name or f"{cells.name}_gpcr"
     dens = receptor_densities(model, pop)
     eff = model.section("effects")
+    targets = effect_targets(model, pop, cells)
+    # effective values are parameters computed once per gpcr step (start of the step, before
+    # the summed variables copy them into the cells): the transcendental functions of the
+    # pool are then evaluated once per cell, not once per written variable
     gp = make_gpcr(len(cells), model, pop, name=name, densities=dens,
                    extra_eqs=_EFFECT_PARAMS + "".join(
-                       f"{v}_eff = {expr} : {unit}\n" for v, (expr, unit) in _EXPR.items()))
+                       f"{v}_eff : {unit}\n" for v, (expr, unit) in _EXPR.items()))
+    if targets:
+        gp.run_regularly("\n".join(f"{t}_eff = {_EXPR[t][0]}" for t in targets),
+                         when="start", name=f"{name}_effect_values")
     ref = basal_reference(model, dens)
     gp.h_ref, gp.PKA_ref = float(ref["h_HCN"]), float(ref["PKA"])
     for k in ("gc_basal", "gc_hcn", "f_hcn", "dvr_Ca", "dvr_nACh", "sk_Ca", "dvt_PKA",
@@ -142,7 +151,6 @@ def attach(cells, model, pop: str, name: str | None = None) -> Neuromodulation:
     if pop == "pyr":
         gp.d_burst0, gp.g_Ld0 = model["soma.d_burst"], model["dend.g_Ld"]
     gp.tau_nmda0 = model["synapses.tau_nmda"]
-    targets = effect_targets(model, pop, cells)
     objects = [gp]
     syn = None
     if targets:
