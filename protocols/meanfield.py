@@ -42,11 +42,13 @@ def add_arguments(p):
 
 
 def validate(args, model):
-    n = args.n if args.n is not None else model["meanfield.n"]
-    n_val = parse_values(str(float(n)), "1", "--n", minimum=10)
-    if n_val.size != 1 or n_val[0] != int(n_val[0]):
-        raise UsageError(f"--n: {args.n!r} is not a whole number >= 10")
-    args.n_neurons = int(n_val[0])
+    n = args.n if args.n is not None else str(int(float(model["meanfield.n"])))
+    try:
+        args.n_neurons = int(n)
+    except ValueError:
+        args.n_neurons = 0
+    if args.n_neurons < 10:
+        raise UsageError(f"--n: {n!r} is not a whole number >= 10")
     args.I_pA = parse_values(args.currents, "pA", "--currents")
     args.segment_ms = 1000 * parse_values(args.segment, "second", "--segment", minimum=0.05)[0]
     if args.populations not in ("1", "2"):

@@ -90,9 +90,12 @@ def test_meanfield_protocol_cli(tmp_path):
     assert (out / "meanfield.png").exists()
 
 
-def test_meanfield_protocol_refuses_bad_populations(tmp_path):
-    res = run_cli("run", "meanfield", "--populations", "3", "--out", str(tmp_path / "x"))
-    assert res.returncode == 2 and "--populations" in res.stderr
+@pytest.mark.parametrize("option,value", [("--populations", "3"), ("--n", "abc"), ("--n", "5"),
+                                          ("--segment", "0")])
+def test_meanfield_protocol_refuses_bad_options(tmp_path, option, value):
+    res = run_cli("run", "meanfield", option, value, "--out", str(tmp_path / "x"))
+    assert res.returncode == 2 and option in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "x").exists()
 
 
