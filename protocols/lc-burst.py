@@ -11,7 +11,10 @@ gain (Hz per kHz of feed-forward Poisson drive) is the slope of its rate over a 
 --drive rates (each --step, second half measured) before the burst and again from --wait after
 it, with dendritic drive --dend-drive. The circuit runs once per release scale (--scales,
 independent copies in one simulation, each with its own grid): a small release keeps uptake
-linear, the full one saturates it (DR10 transporter K_m 0.21 uM).
+linear, the full one saturates it (DR10 transporter K_m 0.21 uM). Note: with the DR10
+(striatal dopamine) uptake of the default model the linear clearance length
+sqrt(D* K_m/V_max) is ~3.5 um, so the burst's NE stays within ~20 um of the release point;
+cortical NE uptake is weaker (try --set "diffusion.V_max=0.41 umolar/second").
 
 Outputs: lc_burst.csv (neuron, distance_um, peak_NE_nM, gain_before, gain_after; first scale),
 lc_burst_all.csv (plus scale), lc_burst_reach.csv (scale, reach_um: farthest cell whose peak NE
