@@ -112,7 +112,7 @@ def network_gain(model, drive_Hz, dend_drive_Hz, coupling, step=0.5 * second, de
             net.run(step, report=report)
         sim.finish()
         spikes = {pop: _spikes(m) for pop, m in mons.items()}
-        steps = np.asarray(bursts.burst_steps[:])   # (neurons, samples at half-step ends)
+        steps = np.array(bursts.burst_steps[:])   # (neurons, samples at half-step ends)
     ids, times = spikes["pyr"]
     step_s, n_window = float(step / second), int(round(float(half / time_step)))
     rows = []

@@ -193,7 +193,7 @@ def bac(model, soma_step=3000 * pA, soma_width=3 * ms, dend_step=400 * pA,
         sim.finish()
         t_ms = np.asarray(state.t / ms)
         v, v_d = np.asarray(state.v / mV), np.asarray(state.v_d / mV)
-        s_i, s_t = np.asarray(spikes.i[:]), np.asarray(spikes.t[:] / ms)
+        s_i, s_t = np.array(spikes.i[:]), np.asarray(spikes.t[:] / ms)
     dt_ms = float(model["sim.dt"] / ms)
     after_onset = t_ms >= float(onset / ms) - 0.5 * dt_ms
     v_ca = float(model["dend.v_ca"] / mV)
