@@ -98,7 +98,7 @@ def fi_grid(model, I_soma_pA, I_dend_pA, coupling, burn_in=0.2 * second,
         sim.finish()
         ids = np.asarray(spikes.i[:], dtype=np.int64)
         times = np.asarray(spikes.t[:] / second)
-        steps = np.asarray(G.burst_steps[:])
+        steps = np.array(G.burst_steps[:])
         timers = sim.timers
     return _fi_result(Is, Id, gc, ids, times, steps, burn_in, duration, time_step, timers)
 
@@ -148,7 +148,7 @@ def fi_grid_many(model, I_soma_pA, I_dend_pA, coupling, variants=({},), seeds=No
 
         def collect():
             return (np.asarray(spikes.i[:], dtype=np.int64), np.asarray(spikes.t[:] / second),
-                    np.asarray(G.burst_steps[:]))
+                    np.array(G.burst_steps[:]))
         return Network(G, spikes), collect
 
     run_points = []
