@@ -359,4 +359,16 @@ def load_model(path=None, overrides=None) -> Model:
         digest = hashlib.sha256(digest.encode() + path.read_bytes()).hexdigest()
     model = Model(entries, path, digest, meta)
     model.apply_overrides(overrides)
+    _check_cross_parameter_rules(model)
     return model
+
+
+def _check_cross_parameter_rules(model: Model) -> None:
+    """Rules that involve several parameters, checked before anything is built.
+
+    The explicit diffusion scheme of the modulator grid must be stable for the model's
+    ``diffusion.dt`` and ``diffusion.dx`` (MODEL.md s5; :func:`spikemod.diffusion.check_stability`).
+    """
+    if "diffusion.dt" in model.entries:
+        from spikemod.diffusion import checked_params   # imports this module: import here
+        checked_params(model)

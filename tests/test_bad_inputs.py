@@ -4,8 +4,8 @@ Rules covered: known keys only (with a suggestion), known sections/populations, 
 dimension, units present and known, allowed ranges (positive capacitances and time constants,
 probabilities in [0, 1], non-negative counts), choices, readable TOML, existing model file and
 base, devices that exist, protocols and protocol options that exist, grid option values,
-output paths, sweep grids/seeds/workers, rerun directories. (A diffusion step beyond the
-stability limit is not covered: ``spikemod/diffusion.py`` did not exist when this was written.)
+output paths, sweep grids/seeds/workers, rerun directories, and a diffusion time step or
+voxel size beyond the stability limit of the explicit scheme (checked on every model load).
 
 Most cases run ``spikemod.cli.main`` in-process; three go through a real subprocess.
 """
@@ -54,7 +54,12 @@ SETS = [
     ("negative-count", "connectivity.n_pv=-1", "-1"),
     ("nan", "soma.vt=nan", "nan"),
     ("negative-tau-stdp", "stdp.tau_plus=-20ms", "-20ms"),
+    ("unstable-diffusion-dt", "diffusion.dt=500ms", "unstable"),
+    ("unstable-diffusion-dx", "diffusion.dx=1um", "unstable"),
 ]
+
+MODEL_FILES.append(("unstable-diffusion-file", 'diffusion.dt = { value = 1, unit = "second" }',
+                    "unstable"))
 
 OPTIONS = [
     ("unknown-device", ["--device", "gpu"], "gpu"),
@@ -150,6 +155,7 @@ SWEEPS = [
     ("grid-out-of-range", ["--grid", "coupling.g_c=0,1.5"], "1.5"),
     ("grid-wrong-dimension", ["--grid", "soma.vt=-45mV,-40pA"], "-40pA"),
     ("grid-no-values", ["--grid", "coupling.g_c"], "coupling.g_c"),
+    ("grid-unstable-diffusion", ["--grid", "diffusion.dt=1ms,200ms"], "unstable"),
     ("grid-bad-option-value", ["--grid", "opt:duration=0.1,-1"], "-1"),
     ("grid-no-section", ["--grid", "g_c=0,1"], "g_c"),
     ("no-grid", [], "--grid"),
