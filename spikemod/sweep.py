@@ -29,9 +29,13 @@ skipped, interrupted or failed ones are run again. A point that raises is record
 Tasks run on a ``dask.distributed`` cluster: a :class:`~distributed.LocalCluster` of
 ``--workers`` single-threaded worker processes (Brian2's device state is per process), or the
 scheduler at ``--scheduler ADDRESS``. A lost worker's task is rescheduled by Dask; a task that
-kills workers repeatedly is recorded as failed. Standalone devices build in one directory per
-worker (``<build-dir>/<worker>``), so each worker compiles once and the following points of the
-sweep only re-run (Brian2 recompiles only the generated files that changed).
+kills workers repeatedly is recorded as failed.
+
+Standalone builds are compiled once per sweep: the driver runs the first pending point itself in
+``<build-dir>/shared`` (generating and compiling the whole project), and every worker starts its
+own directory ``<build-dir>/<worker>`` as a copy of that build (modification times kept). A point
+then only regenerates what its values change (the values live in ``main.cpp``), so a worker
+recompiles one file and relinks instead of building every code object again.
 """
 
 from __future__ import annotations
@@ -202,7 +206,26 @@ def _worker_tag() -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", name)
 
 
-def run_point(protocol_file: str, argv: list, point_dir: str, build_root: str) -> dict:
+SHARED_BUILD = "shared"
+
+
+def _worker_build(build_root: Path, worker: str) -> Path:
+    """This worker's build directory, started from the sweep's shared build when it exists."""
+    target = build_root / worker
+    shared = build_root / SHARED_BUILD
+    if not target.exists() and worker != SHARED_BUILD and shared.is_dir():
+        tmp = build_root / f".{worker}.copy-{os.getpid()}"
+        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.copytree(shared, tmp, symlinks=True)   # copy2: object files stay up to date
+        try:
+            os.replace(tmp, target)
+        except OSError:                               # another process got there first
+            shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+def run_point(protocol_file: str, argv: list, point_dir: str, build_root: str,
+              worker: str | None = None) -> dict:
     """Run one point (a Dask task). Returns ``{'status', 'error', 'worker', 'wall_s'}``.
 
     A half-written point directory is removed first; the protocol runner stages the outputs
@@ -212,11 +235,11 @@ def run_point(protocol_file: str, argv: list, point_dir: str, build_root: str) -
 
     t0 = time.time()
     point_dir = Path(point_dir)
-    worker = _worker_tag()
+    worker = worker or _worker_tag()
     if point_status(point_dir) == "done":
         return {"status": "done", "error": "", "worker": worker, "wall_s": 0.0, "skipped": True}
-    argv = list(argv) + ["--out", str(point_dir), "--quiet",
-                         "--build-dir", str(Path(build_root) / worker)]
+    build = _worker_build(Path(build_root), worker)
+    argv = list(argv) + ["--out", str(point_dir), "--quiet", "--build-dir", str(build)]
     try:
         if point_dir.exists():  # half-written by an interrupted run: redo from scratch
             shutil.rmtree(point_dir)
@@ -292,6 +315,21 @@ def run_sweep(module, axes, points, out: Path, scheduler=None, workers=2, build_
     return points
 
 
+def _standalone(module, argv) -> bool:
+    """Does this point run on a standalone device (``--device``, else the protocol default)?"""
+    for k, a in enumerate(argv):
+        if a == "--device" and k + 1 < len(argv):
+            return argv[k + 1] != "runtime"
+        if a.startswith("--device="):
+            return a.split("=", 1)[1] != "runtime"
+    return build_parser(module).get_default("device") != "runtime"
+
+
+def _record(p, res):
+    p.status, p.error = res["status"], res["error"]
+    p.extra = {"worker": res.get("worker", ""), "wall_s": res.get("wall_s", "")}
+
+
 def _execute(module, todo, out, scheduler, workers, build_root, quiet, n_done, n_total):
     import signal
     import threading
@@ -305,6 +343,16 @@ def _execute(module, todo, out, scheduler, workers, build_root, quiet, n_done, n
         previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     else:
         previous = None
+    todo = list(todo)
+    if todo and _standalone(module, todo[0].argv) and not (build_root / SHARED_BUILD).is_dir():
+        first = todo.pop(0)   # compile once, here; the workers copy this build
+        if not quiet:
+            print(f"sweep {module.NAME}: compiling once in {build_root / SHARED_BUILD} "
+                  f"(point {first.hash})", file=sys.stderr)
+        _record(first, run_point(str(Path(module.__file__).resolve()), first.argv,
+                                 str((out / first.dirname).resolve()),
+                                 str(build_root.resolve()), worker=SHARED_BUILD))
+        n_done += 1
     client, cluster = _client(scheduler, workers)
     bar = tqdm(total=n_total, initial=n_done, desc=f"sweep {module.NAME}", unit="point",
                file=sys.stderr, disable=quiet)
@@ -318,9 +366,7 @@ def _execute(module, todo, out, scheduler, workers, build_root, quiet, n_done, n
         for f in as_completed(futures):
             p = futures[f]
             try:
-                res = f.result()
-                p.status, p.error = res["status"], res["error"]
-                p.extra = {"worker": res.get("worker", ""), "wall_s": res.get("wall_s", "")}
+                _record(p, f.result())
             except Exception as exc:  # KilledWorker (lost worker) and the like
                 p.status = "failed"
                 p.error = f"{type(exc).__name__}: {exc}".splitlines()[0]

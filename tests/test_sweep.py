@@ -157,3 +157,32 @@ def test_rerun_gives_identical_spikes(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "changed since the run" in err[0] and "--force" in err[0]
     assert not (tmp_path / "third").exists()
+
+
+def test_standalone_sweep_compiles_once_and_workers_share_the_build(tmp_path, capsys):
+    """cpp_standalone: the driver compiles the first point; workers copy that build, so their
+    code objects are not compiled again (only main.cpp, which holds the values, changes)."""
+    out = tmp_path / "sweep"
+    fi = [a if a != "runtime" else "cpp_standalone" for a in FI]
+    argv = ["sweep", "fi-gain", "--out", str(out), "--workers", "2", "--quiet",
+            "--grid", "soma.vt=-45mV,-44mV,-43mV"] + fi
+    assert main(argv) == 0, capsys.readouterr().err
+    rows = _summary(out)
+    assert len(rows) == 3 and {r["status"] for r in rows} == {"done"}
+    build = out / "build"
+    shared = build / "shared"
+    objects = {p.relative_to(shared): p.stat().st_mtime_ns
+               for p in (shared / "code_objects").glob("*.o")}
+    assert objects
+    workers = [d for d in build.iterdir() if d.is_dir() and d.name != "shared"]
+    assert workers
+    for d in workers:
+        for rel, mtime in objects.items():
+            assert (d / rel).stat().st_mtime_ns == mtime, f"{d.name}: {rel} was recompiled"
+    # each point ran with its own threshold: a higher vt fires less at the same current
+    rate = {}
+    for r in rows:
+        with open(out / r["dir"] / "fi_gain.csv", newline="") as f:
+            rate[r["soma.vt"]] = sum(float(x["rate_Hz"]) for x in csv.DictReader(f))
+    by_vt = [rate[k] for k in sorted(rate, key=lambda v: float(v.replace("mV", "").split()[0]))]
+    assert by_vt[0] > by_vt[-1], rate
