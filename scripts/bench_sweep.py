@@ -1,7 +1,7 @@
 """Benchmark (c): a 20-point fi-gain sweep, naive Brian2 (rebuild per point) vs compile-once.
 
 Each point is one f-I curve of the fi-gain protocol (21 neurons, I_soma 500..1500 pA in
-50 pA steps, I_dend 400 pA, 0.2 s burn-in + 2 s window, dt 0.1 ms) at one coupling
+50 pA steps, I_dend 800 pA, 0.2 s burn-in + 2 s window, dt 0.1 ms) at one coupling
 probability g_c (20 values 0.05..1). Both paths give the same spikes (checked).
 
 * naive: the loop a Brian2 user writes for cpp_standalone: per point ``device.reinit()``,
@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _benchutil import child, emit, machine, markdown_table, med  # noqa: E402
 
 I_SOMA = np.arange(500.0, 1500.0 + 1, 50.0)
-I_DEND = 400.0
+I_DEND = 800.0
 COUPLING = np.linspace(0.05, 1.0, 20)
 BURN_IN, DURATION = 0.2, 2.0
 
