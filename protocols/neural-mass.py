@@ -5,34 +5,48 @@ AMPA + NMDA drive (spikemod.rates.transfer; nominal-current axis; pyramidal 0-25
 pA, SOM 0-500 pA); the pyramidal cells at constant dendritic currents 0, 200, 400, 600 pA and,
 for the modulator, with the resting-potential shift of model ``transfer.vr_shift``; sigmoids
 fitted with curve_fit. (2) The spiking W25 ring microcircuit (spikemod.network; 90 E, 90 PV and
-``neural_mass.n_som`` SOM cells) runs through ``--segment``-long steps: baseline; feed-forward
-drive onto the pyramidal soma x ``--ff-step``; feedback drive onto the apical dendrites at
-``--dend-rate``; the modulator (pyramidal vr shifted, Ca-release mechanism of S21). (3) The
-neural mass (spikemod.rates.neural_mass) runs through the same steps with couplings computed
-from the microcircuit's synaptic weights (inhibition at the pyramidal cells' mean potential
-measured in the baseline step); the modulator acts on E's sigmoid parameters as it
-did on the unconnected population. The error of a condition is the relative difference of
-the time-averaged E rates over the second half of its step (also given for PV and SOM).
+``neural_mass.n_som`` SOM cells) with the E->E amplitude scaled by ``--ee-scale`` (default 0.15, the
+graded regime of network-gain; at W25's full strength the ring oscillates synchronously and is a
+self-sustaining attractor at 45-65 Hz that no stationary rate model follows) runs through
+``--segment``-long steps: baseline; feed-forward drive onto the pyramidal soma x ``--ff-step``;
+feedback drive onto the apical dendrites at ``--dend-rate``; the modulator (pyramidal vr shifted,
+Ca-release mechanism of S21). (3) The neural mass (spikemod.rates.neural_mass) runs through the
+same steps with couplings computed from the microcircuit's synaptic weights (inhibition at the
+pyramidal cells' mean potential measured in the baseline step); the modulator acts on E's
+sigmoid parameters as it did on the unconnected population. (4) Calibration: scale factors of
+three couplings (PV->E, E->PV, E->SOM) are fitted (scipy least_squares) so that the mass's
+time-averaged E, PV and SOM rates match the spiking circuit's in the BASELINE step only; the drive,
+dendritic and modulator steps are held out (validation). The error of a condition is the relative
+difference of the time-averaged E rates over the second half of its step (also given for PV and
+SOM). Measured (defaults, seeds 1 and 3): held-out E errors 24-25 % (drive step), 24-30 %
+(dendritic step), 1-5 % (modulator); the mass over-predicts E's response to both input steps
+(its PV response is too small). Without calibration the errors were 76-90 %.
 
 Outputs: neural_mass_vs_spiking.csv (condition, t_s, rate_spiking_Hz, rate_mass_Hz; pyramidal
-population, 10 ms bins), neural_mass_summary.json (errors per condition and population, fitted
-parameters, couplings, timings), neural_mass.png, provenance.json.
+population, 10 ms bins), neural_mass_summary.json (errors per condition and population with its
+role calibration/held_out, max_rel_error_E_held_out, calibration: parameters, step and factors,
+couplings before and after calibration, fitted transfer functions, timings), neural_mass.png, provenance.json.
 """
 
 import numpy as np
 
 from spikemod import plotting
+from spikemod.microcircuit import scaled_recurrence
 from spikemod.protocol import parse_values, protocol_main
-from spikemod.rates.neural_mass import (NeuralMass, Segment, couplings_from_synapses,
-                                        dendritic_transfer, run_microcircuit)
+from spikemod.rates.neural_mass import (CALIBRATED, NeuralMass, Segment, calibrate,
+                                        couplings_from_synapses, dendritic_transfer, run_microcircuit)
 from spikemod.rates.transfer import transfer_sweep
 
 NAME = "neural-mass"
 COLUMNS = ["condition", "t_s", "rate_spiking_Hz", "rate_mass_Hz"]
 DEND_LEVELS = (0.0, 200.0, 400.0, 600.0)
+DT_MS = 0.25     # Euler step of the neural mass
 
 
 def add_arguments(p):
+    p.add_argument("--ee-scale", default="0.15",
+                   help="factor on the E->E amplitude connectivity.EE_A of the spiking circuit "
+                        "(default %(default)s, the graded regime of network-gain; 1 = W25's ring)")
     p.add_argument("--segment", default="0.5", help="duration of each step, s (default %(default)s)")
     p.add_argument("--ff-step", default="1.3",
                    help="feed-forward drive factor of the drive step (default %(default)s)")
@@ -43,6 +57,7 @@ def add_arguments(p):
 
 
 def validate(args, model):
+    args.ee = parse_values(args.ee_scale, "1", "--ee-scale", minimum=0)[0]
     args.segment_ms = 1000 * parse_values(args.segment, "second", "--segment", minimum=0.05)[0]
     args.ff = parse_values(args.ff_step, "1", "--ff-step", minimum=0)[0]
     args.dend = parse_values(args.dend_rate, "Hz", "--dend-rate", minimum=0)[0]
@@ -51,7 +66,8 @@ def validate(args, model):
 
 
 def run(ctx, args):
-    model = ctx.model
+    model = scaled_recurrence(ctx.model, args.ee)
+    ctx.extra_provenance["ee_scale"] = float(args.ee)
     vr_shift_mV = float(model["transfer.vr_shift"]) * 1e3
     conditions = {"pyr": {**{f"dend_{lv:g}": {"I_dend_pA": lv} for lv in DEND_LEVELS},
                           "modulated": {"dvr_mV": vr_shift_mV}},
@@ -80,7 +96,11 @@ def run(ctx, args):
                        "W": W, "F": {"pv": fit[("pv", "control")], "som": fit[("som", "control")]},
                        "F_E": dendritic_transfer({lv: fit[("pyr", f"dend_{lv:g}")] for lv in DEND_LEVELS}),
                        "modulation": modulation})
-    out = mass.run(segs, model)
+    # calibration on the baseline step only; the other steps are held out
+    late0 = (spk["t_ms"] >= args.segment_ms / 2) & (spk["t_ms"] < args.segment_ms)
+    cal = calibrate(mass, segs[0], model, {pop: float(r[late0].mean()) for pop, r in spk["r_Hz"].items()},
+                    dt_ms=DT_MS)
+    out = mass.run(segs, model, dt_ms=DT_MS)
     t = spk["t_ms"]
     r_mass = {pop: np.interp(t, out["t_ms"], out["r_Hz"][k]) for k, pop in enumerate(("pyr", "pv", "som"))}
     rows, errors = [], []
@@ -90,15 +110,21 @@ def run(ctx, args):
         rows += [{"condition": seg.name, "t_s": ti / 1000, "rate_spiking_Hz": a, "rate_mass_Hz": b}
                  for ti, a, b in zip(t[in_seg], spk["r_Hz"]["pyr"][in_seg], r_mass["pyr"][in_seg])]
         late = (t >= t0 + args.segment_ms / 2) & (t < t0 + args.segment_ms)
-        entry = {"condition": seg.name}
+        entry = {"condition": seg.name, "role": "calibration" if k == 0 else "held_out"}
         for pop in spk["r_Hz"]:
             a, b = float(spk["r_Hz"][pop][late].mean()), float(r_mass[pop][late].mean())
             entry[pop] = {"rate_spiking_Hz": a, "rate_mass_Hz": b,
                           "rel_error": abs(b - a) / a if a > 0 else None}
         errors.append(entry)
     sim_s = spk["timers"].get("run_binary") or spk["wall_s"]
+    held = [e["pyr"]["rel_error"] for e in errors[1:] if e["pyr"]["rel_error"] is not None]
     summary = {"errors": errors, "max_rel_error_E": max(e["pyr"]["rel_error"] for e in errors),
-               "couplings_pA_per_Hz": W, "v_mean_mV": {k: 1e3 * v for k, v in spk["v_mean"].items()},
+               "max_rel_error_E_held_out": max(held) if held else None, "ee_scale": float(args.ee),
+               "calibration": {"condition": segs[0].name, "target": "time-averaged E, PV, SOM rates, "
+                               "second half of the step", "parameters": [f"W_{k} scale" for k in CALIBRATED],
+                               "scale": cal["scale"], "cost": cal["cost"], "nfev": cal["nfev"],
+                               "held_out": [s_.name for s_ in segs[1:]]},
+               "couplings_from_synapses_pA_per_Hz": W, "couplings_pA_per_Hz": cal["W"], "v_mean_mV": {k: 1e3 * v for k, v in spk["v_mean"].items()},
                "modulation": modulation, "fits": tf.fits,
                "spiking_sim_s": sim_s, "mass_s": out["wall_s"], "speedup": sim_s / out["wall_s"]}
     ctx.write_csv("neural_mass_vs_spiking.csv", rows, COLUMNS)
@@ -106,7 +132,7 @@ def run(ctx, args):
     ctx.save_figure(plotting.neural_mass_figure(t, spk["r_Hz"], r_mass, segs, errors,
                                                 args.segment_ms), "neural_mass.png")
     for e in errors:
-        ctx.log(f"{e['condition']:<10} E {e['pyr']['rate_spiking_Hz']:.1f} Hz spiking vs "
+        ctx.log(f"{e['condition']:<10} ({e['role']}) E {e['pyr']['rate_spiking_Hz']:.1f} Hz spiking vs "
                 f"{e['pyr']['rate_mass_Hz']:.1f} Hz mass")
 
 

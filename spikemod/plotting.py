@@ -581,7 +581,8 @@ def neural_mass_figure(t_ms, r_spk, r_mass, segments, errors, segment_ms):
             t0 = k * segment_ms / 1000
             ax.axvline(t0, color="0.8", lw=0.8)
             e = err[pop]["rel_error"]
-            ax.text(t0 + 0.02 * segment_ms / 1000, 0.97, f"{seg.name}\nerror "
+            role = {"calibration": " (fit)", "held_out": " (held out)"}.get(err.get("role"), "")
+            ax.text(t0 + 0.02 * segment_ms / 1000, 0.97, f"{seg.name}{role}\nerror "
                     + (f"{100 * e:.0f} %" if e is not None else "n/a"),
                     transform=ax.get_xaxis_transform(), va="top", fontsize=6.5)
         ax.set_ylabel(f"{pop} rate (Hz)")
