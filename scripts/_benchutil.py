@@ -81,6 +81,14 @@ def machine() -> str:
             f"(other engineers share the 2 cores)\npython {platform.python_version()}\n```")
 
 
+def write_markdown(path, lines) -> None:
+    """Write a benchmark fragment (``lines`` joined) to ``path`` and echo it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines))
+    print("\n".join(lines))
+
+
 def med(values):
     values = [v for v in values if v is not None]
     return median(values) if values else float("nan")

@@ -11,25 +11,16 @@ Measures synapse counts, code generation + compilation time, wall time per simul
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 
-
-def machine() -> str:
-    cpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-    model = next((l.split(":", 1)[1].strip() for l in cpu.splitlines()
-                  if l.startswith("Model name")), platform.processor())
-    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{model}, {os.cpu_count()} cores, {mem:.1f} GiB RAM, Python {platform.python_version()}"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _benchutil import machine, write_markdown  # noqa: E402
 
 
 def main(argv=None):
@@ -61,7 +52,6 @@ def main(argv=None):
         build_s = time.perf_counter() - t0
         runs, rss = [], []
         for rep in range(a.repeats):
-            before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
             t1 = time.perf_counter()
             device.run(directory=str(build), with_output=False, run_args=None)
             runs.append(time.perf_counter() - t1)
@@ -75,7 +65,7 @@ def main(argv=None):
     lines = [
         "## L5 microcircuit, 10k pyramidal cells, C++ standalone (issue 3)",
         "",
-        f"Machine: {machine()}. Other engineers were running tests on the same 2 cores.",
+        f"Machine:\n\n{machine()}\n",
         f"Command: `.venv/bin/python scripts/bench_network.py --n-exc {a.n_exc} "
         f"--n-inh {a.n_inh} --t {a.t} --repeats {a.repeats}`",
         "",
@@ -94,9 +84,7 @@ def main(argv=None):
         *[f"| mean rate {pop} | {r:.1f} Hz |" for pop, r in rates.items()],
         "",
     ]
-    Path(a.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(a.out).write_text("\n".join(lines))
-    print("\n".join(lines))
+    write_markdown(a.out, lines)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _benchutil import machine, run_binary  # noqa: E402
+from _benchutil import machine, run_binary, write_markdown  # noqa: E402
 
 
 def build(n_exc, n_inh, t, modulated, directory):
@@ -112,9 +112,7 @@ def main(argv=None):
         f"Cost of neuromodulation: x{ratio:.2f} wall time per simulated second.",
         "",
     ]
-    Path(a.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(a.out).write_text("\n".join(lines))
-    print("\n".join(lines))
+    write_markdown(a.out, lines)
 
 
 if __name__ == "__main__":

@@ -250,6 +250,18 @@ def _mean_weight_trace(mc, wmon, copies):
     return np.array([w[copy_of == c].mean(axis=0) for c in range(copies)])
 
 
+def _plastic_circuit(model, copies, drive_Hz, dend_drive_Hz, record_dt):
+    """Plastic circuit with constant feed-forward/dendritic drive, spike monitors and a monitor
+    of every E->E weight; returns ``(mc, spike_monitors, weight_monitor, network)``."""
+    mc = build_microcircuit(model, copies=copies, stdp=True)
+    for key, src in mc.drive.items():
+        src.rates = (dend_drive_Hz if key == "fb_pyr" else drive_Hz) * Hz
+    mons = _monitors(mc)
+    wmon = StateMonitor(mc.synapses["EE"], "w", record=np.arange(mc.synapse_count("EE")),
+                        dt=record_dt, name="w_mon")
+    return mc, mons, wmon, mc.network(*mons.values(), wmon)
+
+
 def weight_change_summary(t_s, w):
     """Speed of a weight trajectory: ``dw_per_s`` (least-squares slope, nS/s) and ``t90_s``
     (first time the change from ``w[0]`` reaches 90 % of the total change; NaN if none)."""
@@ -277,15 +289,9 @@ def stdp_burst(model, duration=10 * second, drive_Hz=1000.0, dend_drive_Hz=1000.
     """
     conditions = ("burst", "no_burst")
     with simulation(device, seed=seed, dt=model["sim.dt"], build_dir=build_dir) as sim:
-        mc = build_microcircuit(model, copies=2, stdp=True)
+        mc, mons, wmon, net = _plastic_circuit(model, 2, drive_Hz, dend_drive_Hz, record_dt)
         n = mc.sizes["pyr"]
         mc.pyr.g_c = np.repeat([1.0, 0.0], n)
-        for key, src in mc.drive.items():
-            src.rates = (dend_drive_Hz if key == "fb_pyr" else drive_Hz) * Hz
-        mons = _monitors(mc)
-        wmon = StateMonitor(mc.synapses["EE"], "w", record=np.arange(mc.synapse_count("EE")),
-                            dt=record_dt, name="w_mon")
-        net = mc.network(*mons.values(), wmon)
         net.run(duration, report=report)
         sim.finish()
         spikes = {pop: _spikes(m) for pop, m in mons.items()}
@@ -318,13 +324,7 @@ def gain_pulse(model, baseline=0.0, pulse=1.0, t_on=2 * second, width=1 * second
     of the pulse's length: just before it, during it, and at the end of the run.
     """
     with simulation(device, seed=seed, dt=model["sim.dt"], build_dir=build_dir) as sim:
-        mc = build_microcircuit(model, copies=1, stdp=True)
-        for key, src in mc.drive.items():
-            src.rates = (dend_drive_Hz if key == "fb_pyr" else drive_Hz) * Hz
-        mons = _monitors(mc)
-        wmon = StateMonitor(mc.synapses["EE"], "w", record=np.arange(mc.synapse_count("EE")),
-                            dt=record_dt, name="w_mon")
-        net = mc.network(*mons.values(), wmon)
+        mc, mons, wmon, net = _plastic_circuit(model, 1, drive_Hz, dend_drive_Hz, record_dt)
         mc.pyr.g_c = baseline
         net.run(t_on, report=report)
         mc.pyr.g_c = pulse

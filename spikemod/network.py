@@ -43,7 +43,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from brian2 import Network, PoissonGroup, Synapses, Hz, nS, ms, second
+from brian2 import Network, PoissonGroup, Synapses, nS
 
 from spikemod.cells import make_interneuron, make_pyramidal
 

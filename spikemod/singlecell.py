@@ -87,12 +87,7 @@ def fi_grid(model, I_soma_pA, I_dend_pA, coupling, burn_in=0.2 * second,
     Is, Id, gc = grid_values(I_soma_pA, I_dend_pA, coupling)
     time_step = model["sim.dt"]
     with simulation(device, seed=seed, dt=time_step, build_dir=build_dir) as sim:
-        G = make_pyramidal(Is.size, model)
-        G.I_soma = Is * pA
-        G.I_dend = Id * pA
-        G.g_c = gc
-        G.t_measure = burn_in - 0.5 * time_step
-        spikes = SpikeMonitor(G, record=True)
+        G, spikes = _grid_group(model, Is, Id, gc, burn_in - 0.5 * time_step)
         net = Network(G, spikes)
         net.run(burn_in + duration, report=report)
         sim.finish()
@@ -101,6 +96,16 @@ def fi_grid(model, I_soma_pA, I_dend_pA, coupling, burn_in=0.2 * second,
         steps = np.array(G.burst_steps[:])
         timers = sim.timers
     return _fi_result(Is, Id, gc, ids, times, steps, burn_in, duration, time_step, timers)
+
+
+def _grid_group(model, Is, Id, gc, t_measure):
+    """One pyramidal cell per grid point (currents in pA, coupling) and its spike monitor."""
+    G = make_pyramidal(Is.size, model)
+    G.I_soma = Is * pA
+    G.I_dend = Id * pA
+    G.g_c = gc
+    G.t_measure = t_measure
+    return G, SpikeMonitor(G, record=True)
 
 
 def _fi_result(Is, Id, gc, ids, times, steps, burn_in, duration, time_step, timers):
@@ -139,12 +144,7 @@ def fi_grid_many(model, I_soma_pA, I_dend_pA, coupling, variants=({},), seeds=No
         points.append({key: varied[key] for key in overrides})
 
     def build():
-        G = make_pyramidal(Is.size, model)
-        G.I_soma = Is * pA
-        G.I_dend = Id * pA
-        G.g_c = gc
-        G.t_measure = burn_in - 0.5 * time_step
-        spikes = SpikeMonitor(G, record=True)
+        G, spikes = _grid_group(model, Is, Id, gc, burn_in - 0.5 * time_step)
 
         def collect():
             return (np.asarray(spikes.i[:], dtype=np.int64), np.asarray(spikes.t[:] / second),

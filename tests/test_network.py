@@ -5,7 +5,6 @@ protocol each with short runs in C++ standalone (the default device), and read t
 they check the user-facing contract too. Each claim test fails if the model stops showing it.
 """
 
-import csv
 import json
 
 import numpy as np
@@ -15,16 +14,9 @@ from brian2 import SpikeGeneratorGroup, Synapses, Hz, ms, nS
 from spikemod.cli import main
 from spikemod.device import simulation
 from spikemod.network import build_microcircuit, ring_kernel
+from csvfiles import header as _header, rows as _rows
 
 
-def _rows(path):
-    with open(path, newline="") as f:
-        return list(csv.DictReader(f))
-
-
-def _header(path):
-    with open(path, newline="") as f:
-        return next(csv.reader(f))
 
 
 # -- builder ----------------------------------------------------------------------------------

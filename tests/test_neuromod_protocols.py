@@ -1,7 +1,6 @@
 """Neuromodulation: effect mappings on the cells and the issue-4 protocols through the CLI
 (files, columns, expected direction of each claim, one-line refusals)."""
 
-import csv
 import json
 
 import numpy as np
@@ -12,16 +11,9 @@ from spikemod.cells import make_pyramidal
 from spikemod.cli import main
 from spikemod.device import simulation
 from spikemod.neuromod import attach, effect_targets
+from csvfiles import header as _header, rows as _rows
 
 
-def _rows(path):
-    with open(path, newline="") as f:
-        return list(csv.DictReader(f))
-
-
-def _header(path):
-    with open(path, newline="") as f:
-        return next(csv.reader(f))
 
 
 # -- effect mappings -------------------------------------------------------------------------

@@ -8,14 +8,11 @@ import sys
 import pytest
 
 from spikemod.cli import main
+from csvfiles import header as _header
 
 FI_ARGS = ["--device", "runtime", "--quiet", "--i-soma", "600:1400:200", "--i-dend", "0,800",
            "--coupling", "0,1", "--burn-in", "0.1", "--duration", "0.5"]
 
-
-def _header(path):
-    with open(path, newline="") as f:
-        return next(csv.reader(f))
 
 
 @pytest.fixture(scope="module")
