@@ -89,6 +89,14 @@ def write_markdown(path, lines) -> None:
     print("\n".join(lines))
 
 
+def save_fragment(md_path, text: str, raw) -> None:
+    """Print ``text``; with ``md_path`` also write it there and ``raw`` beside it as JSON."""
+    print(text)
+    if md_path:
+        Path(md_path).write_text(text)
+        Path(md_path).with_suffix(".json").write_text(json.dumps(raw, indent=1))
+
+
 def med(values):
     values = [v for v in values if v is not None]
     return median(values) if values else float("nan")

@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _benchutil import ROOT, machine, markdown_table, med  # noqa: E402
+from _benchutil import save_fragment, ROOT, machine, markdown_table, med  # noqa: E402
 
 
 def build(device, out, n, cc):
@@ -82,10 +82,7 @@ def main():
                               "unchanged rebuild wall (s)", "source files", "source lines",
                               "source MB", "binary MB"], rows)
             + "\n\n" + machine() + "\n")
-    print(text)
-    if a.md:
-        Path(a.md).write_text(text)
-        Path(a.md).with_suffix(".json").write_text(json.dumps(raw, indent=1))
+    save_fragment(a.md, text, raw)
 
 
 if __name__ == "__main__":

@@ -21,13 +21,12 @@ Usage: .venv/bin/python scripts/bench_microcircuit.py [--sizes 1000,10000,100000
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _benchutil import (child, emit, machine, markdown_table, med, run_binary,  # noqa: E402
+from _benchutil import (save_fragment, child, emit, machine, markdown_table, med, run_binary,  # noqa: E402
                         self_peak_rss_MB)
 
 
@@ -150,10 +149,7 @@ def main():
             f"(numpy target): {a.runtime_T} s simulated, median of {a.runtime_repeats} fresh "
             f"processes below 10k, one at 10k; not run above {a.runtime_max}.\n\n"
             + markdown_table(header, rows) + "\n\n" + machine() + "\n")
-    print(text)
-    if a.md:
-        Path(a.md).write_text(text)
-        Path(a.md).with_suffix(".json").write_text(json.dumps(raw, indent=1))
+    save_fragment(a.md, text, raw)
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _benchutil import child, emit, machine, markdown_table, med, run_binary  # noqa: E402
+from _benchutil import save_fragment, child, emit, machine, markdown_table, med, run_binary  # noqa: E402
 
 P = dict(frac_e=0.8, K_E=80, K_I=20, w_E=0.5, w_I=-2.5, delay=1.5, nu_ext=2500.0, w_ext=1.2,
          dt=0.1, a_E=0.02, a_I=0.1, b=0.2, c=-65.0, d_E=8.0, d_I=2.0)
@@ -195,10 +195,7 @@ def main():
             f"--repeats {a.repeats} --drive {a.drive}`; simulated time {a.T} s, dt 0.1 ms, medians of "
             f"{a.repeats} fresh processes (seeds 1..{a.repeats}), single thread each.\n\n"
             + markdown_table(header, rows) + "\n\n" + machine() + "\n")
-    print(text)
-    if a.md:
-        Path(a.md).write_text(text)
-        Path(a.md).with_suffix(".json").write_text(__import__("json").dumps(raw, indent=1))
+    save_fragment(a.md, text, raw)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,6 @@ Usage: .venv/bin/python scripts/bench_sweep.py [--repeats 3] [--md benchmarks/de
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import sys
 import tempfile
@@ -31,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _benchutil import child, emit, machine, markdown_table, med  # noqa: E402
+from _benchutil import save_fragment, child, emit, machine, markdown_table, med  # noqa: E402
 
 I_SOMA = np.arange(500.0, 1500.0 + 1, 50.0)
 I_DEND = 800.0
@@ -140,11 +139,7 @@ def main():
                               "speed-up vs naive cpp", "same spike counts as naive cpp",
                               "repeats (s)"], rows)
             + "\n\n" + machine() + "\n")
-    print(text)
-    if a.md:
-        Path(a.md).write_text(text)
-        Path(a.md).with_suffix(".json").write_text(json.dumps(
-            {v: [r["wall_s"] for r in rs] for v, rs in res.items()}, indent=1))
+    save_fragment(a.md, text, {v: [r["wall_s"] for r in rs] for v, rs in res.items()})
 
 
 if __name__ == "__main__":
