@@ -1,0 +1,148 @@
+"""Which paper claims does this model reproduce? One table from saved protocol results.
+
+Reads the outputs of the claim protocols found under RESULTS_ROOT (one directory per protocol,
+named as the protocol, e.g. ``results/fi-gain``, ``results/stdp-burst``; missing ones are
+skipped) and writes ``RESULTS_ROOT/claims.csv`` with columns
+``claim,protocol,measure,value,reference,reproduced`` ([RG25] claims 1-6 of MODEL.md s3 and the
+seed claims of s4). Every number comes from the protocol's own CSV files; nothing is re-simulated.
+
+    python analysis/claims.py results
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from pathlib import Path
+
+import numpy as np
+
+
+def _rows(path):
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def _f(row, key):
+    return float(row[key])
+
+
+def fi_gain(d):
+    s = _rows(d / "fi_gain_summary.csv")
+    gc_max = max(_f(r, "coupling") for r in s)
+    gc_min = min(_f(r, "coupling") for r in s)
+    id_max = max(_f(r, "I_dend_pA") for r in s)
+    id_min = min(_f(r, "I_dend_pA") for r in s)
+    g = {(_f(r, "I_dend_pA"), _f(r, "coupling")): _f(r, "gain_Hz_per_pA") for r in s}
+    yield ("1 dendritic drive raises gain", "gain_Hz_per_pA at max vs min I_dend, max g_c",
+           g[(id_max, gc_max)], g[(id_min, gc_max)], g[(id_max, gc_max)] > g[(id_min, gc_max)])
+    yield ("2 coupling raises gain", "gain_Hz_per_pA at max vs min g_c, max I_dend",
+           g[(id_max, gc_max)], g[(id_max, gc_min)], g[(id_max, gc_max)] > g[(id_max, gc_min)])
+
+
+def network_gain(d):
+    s = _rows(d / "network_gain_summary.csv")
+    g = {(_f(r, "dend_drive_Hz"), _f(r, "coupling")): _f(r, "gain_Hz_per_Hz") for r in s}
+    dmax, dmin = max(k[0] for k in g), min(k[0] for k in g)
+    cmax, cmin = max(k[1] for k in g), min(k[1] for k in g)
+    yield ("1 dendritic drive raises gain", "gain_Hz_per_Hz at max vs min dendritic drive",
+           g[(dmax, cmax)], g[(dmin, cmax)], g[(dmax, cmax)] > g[(dmin, cmax)])
+    yield ("2 coupling raises gain", "gain_Hz_per_Hz at max vs min coupling",
+           g[(dmax, cmax)], g[(dmax, cmin)], g[(dmax, cmax)] > g[(dmax, cmin)])
+
+
+def inhibition_gain(d):
+    s = {r["condition"]: r for r in _rows(d / "inhibition_gain_summary.csv")}
+    gc, gs = _f(s["control"], "gain_Hz_per_pA"), _f(s["som"], "gain_Hz_per_pA")
+    rc, rs, rp = (_f(s[c], "rheobase_pA") for c in ("control", "som", "pv"))
+    yield ("3 SOM inhibition divides gain", "gain som vs control (Hz/pA)", gs, gc,
+           gs < gc and abs(rs - rc) <= 100)
+    yield ("4 PV inhibition raises threshold", "rheobase pv vs control (pA)", rp, rc, rp > rc)
+
+
+def ring_gating(d):
+    rows = _rows(d / "ring_gating.csv")
+    far = {c: np.mean([_f(r, "rate_Hz") for r in rows
+                       if r["condition"] == c and _f(r, "distance_rad") > np.pi / 2])
+           for c in ("pv_on", "pv_off")}
+    yield ("4 PV gates the stimulus' neighbours", "mean rate > pi/2 from the stimulus, "
+           "pv_on vs pv_off (Hz)", far["pv_on"], far["pv_off"], far["pv_on"] < far["pv_off"])
+
+
+def stdp_burst(d):
+    s = {r["condition"]: r for r in _rows(d / "stdp_burst_summary.csv")}
+    b, n = abs(_f(s["burst"], "dw_per_s")), abs(_f(s["no_burst"], "dw_per_s"))
+    yield ("5 bursting accelerates STDP", "|dw/dt| burst vs no_burst (nS/s)", b, n, b > n)
+
+
+def gain_pulse(d):
+    rows = _rows(d / "gain_pulse.csv")
+    t = np.array([_f(r, "time_s") for r in rows])
+    g = np.array([_f(r, "coupling") for r in rows])
+    dw = np.abs([_f(r, "dw_dt") for r in rows])
+    on = g != g[0]
+    t_on, t_off = t[on].min(), t[on].max()
+    width = t_off - t_on
+    before = dw[(t < t_on) & (t >= t_on - width)].mean()
+    during = dw[on].mean()
+    after = dw[t >= t.max() - width].mean()
+    yield ("6 gain pulse speeds plasticity while it lasts", "mean |dw/dt| during vs before "
+           "(nS/s)", during, before, during > before and after < during)
+
+
+def ne_inverted_u(d):
+    rows = _rows(d / "ne_dose.csv")
+    g = np.array([_f(r, "gain_Hz_per_pA") for r in rows])
+    k = int(np.nanargmax(g))
+    yield ("NE inverted U", "peak gain vs gain at the lowest NE (Hz/pA)", g[k], g[0],
+           0 < k < len(g) - 1)
+
+
+CHECKS = {"fi-gain": fi_gain, "network-gain": network_gain, "inhibition-gain": inhibition_gain,
+          "ring-gating": ring_gating, "stdp-burst": stdp_burst, "gain-pulse": gain_pulse,
+          "ne-inverted-u": ne_inverted_u}
+COLUMNS = ["claim", "protocol", "measure", "value", "reference", "reproduced"]
+
+
+def claims(root: Path) -> list[dict]:
+    out = []
+    for protocol, check in CHECKS.items():
+        d = root / protocol
+        if not (d / "provenance.json").exists():
+            continue
+        for claim, measure, value, reference, ok in check(d):
+            out.append({"claim": claim, "protocol": protocol, "measure": measure,
+                        "value": f"{value:.6g}", "reference": f"{reference:.6g}",
+                        "reproduced": "yes" if ok else "no"})
+    return out
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("root", help="directory holding one result directory per protocol")
+    a = p.parse_args(argv)
+    root = Path(a.root)
+    if not root.is_dir():
+        p.exit(2, f"claims.py: error: {root} is not a directory\n")
+    rows = claims(root)
+    if not rows:
+        p.exit(2, f"claims.py: error: no finished claim protocol under {root} "
+                  f"(looked for {', '.join(CHECKS)})\n")
+    path = root / "claims.csv"
+    tmp = path.with_suffix(".csv.tmp")
+    with open(tmp, "w", newline="") as f:
+        w = csv.DictWriter(f, COLUMNS)
+        w.writeheader()
+        w.writerows(rows)
+    tmp.replace(path)
+    width = max(len(r["claim"]) for r in rows)
+    for r in rows:
+        print(f"{r['claim']:<{width}}  {r['protocol']:<16} {r['reproduced']:<3}  "
+              f"{r['value']} vs {r['reference']}  ({r['measure']})")
+    print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
