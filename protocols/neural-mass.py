@@ -13,14 +13,15 @@ feedback drive onto the apical dendrites at ``--dend-rate``; the modulator (pyra
 Ca-release mechanism of S21). (3) The neural mass (spikemod.rates.neural_mass) runs through the
 same steps with couplings computed from the microcircuit's synaptic weights (inhibition at the
 pyramidal cells' mean potential measured in the baseline step); the modulator acts on E's
-sigmoid parameters as it did on the unconnected population. (4) Calibration: scale factors of
-three couplings (PV->E, E->PV, E->SOM) are fitted (scipy least_squares) so that the mass's
-time-averaged E, PV and SOM rates match the spiking circuit's in the BASELINE step only; the drive,
-dendritic and modulator steps are held out (validation). The error of a condition is the relative
-difference of the time-averaged E rates over the second half of its step (also given for PV and
-SOM). Measured (defaults, seeds 1 and 3): held-out E errors 24-25 % (drive step), 24-30 %
-(dendritic step), 1-5 % (modulator); the mass over-predicts E's response to both input steps
-(its PV response is too small). Without calibration the errors were 76-90 %.
+sigmoid parameters as it did on the unconnected population. (4) Calibration: a factor on the PV->E coupling, an additive shift of PV's input (pA) and a factor
+on the E->SOM coupling are fitted (scipy least_squares) so that the mass's time-averaged E, PV and
+SOM rates match the spiking circuit's in the BASELINE step only; the drive, dendritic and
+modulator steps are held out (validation). The error of a condition is the relative difference
+of the time-averaged E rates over the second half of its step (also given for PV and SOM).
+Measured (defaults, seeds 1 / 3): held-out E errors 21 / 19 % (drive step), 18 / 25 % (dendritic
+step), 0.4 / 5 % (modulator); the mass over-predicts E's response to both input steps (its PV
+response is somewhat too small; PV's sigmoid fits its f-I curve with 15 Hz rmse). Scaling E->PV
+instead of shifting PV's input gave 24-30 %; without calibration the errors were 76-90 %.
 
 Outputs: neural_mass_vs_spiking.csv (condition, t_s, rate_spiking_Hz, rate_mass_Hz; pyramidal
 population, 10 ms bins), neural_mass_summary.json (errors per condition and population with its
@@ -121,10 +122,11 @@ def run(ctx, args):
     summary = {"errors": errors, "max_rel_error_E": max(e["pyr"]["rel_error"] for e in errors),
                "max_rel_error_E_held_out": max(held) if held else None, "ee_scale": float(args.ee),
                "calibration": {"condition": segs[0].name, "target": "time-averaged E, PV, SOM rates, "
-                               "second half of the step", "parameters": [f"W_{k} scale" for k in CALIBRATED],
+                               "second half of the step", "parameters": {"PVE": "factor on W_PVE", "shift_pv": "PV input shift, pA", "ESOM": "factor on W_ESOM"},
                                "scale": cal["scale"], "cost": cal["cost"], "nfev": cal["nfev"],
                                "held_out": [s_.name for s_ in segs[1:]]},
-               "couplings_from_synapses_pA_per_Hz": W, "couplings_pA_per_Hz": cal["W"], "v_mean_mV": {k: 1e3 * v for k, v in spk["v_mean"].items()},
+               "couplings_from_synapses_pA_per_Hz": W, "couplings_pA_per_Hz": cal["W"],
+               "input_shift_pA": cal["shift_pA"], "v_mean_mV": {k: 1e3 * v for k, v in spk["v_mean"].items()},
                "modulation": modulation, "fits": tf.fits,
                "spiking_sim_s": sim_s, "mass_s": out["wall_s"], "speedup": sim_s / out["wall_s"]}
     ctx.write_csv("neural_mass_vs_spiking.csv", rows, COLUMNS)

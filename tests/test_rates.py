@@ -263,8 +263,8 @@ def test_couplings_from_synapses_units(model):
 
 def test_neural_mass_protocol_cli(tmp_path):
     """Graded regime (--ee-scale 0.15): couplings calibrated on the baseline step only; the held-out
-    steps (drive, dendritic, modulator) stay within 45 % on the E rate (measured 24-30 % for the
-    drive and dendritic steps, < 5 % for the modulator, seeds 1 and 3; uncalibrated: 76-90 %)."""
+    steps (drive, dendritic, modulator) stay within 35 % on the E rate (measured 18-25 % for the
+    drive and dendritic steps, < 6 % for the modulator, seeds 1 and 3; uncalibrated: 76-90 %)."""
     import csv
     out = tmp_path / "nm"
     res = run_cli("run", "neural-mass", "--device", "runtime", "--segment", "0.5", "--seed", "1",
@@ -283,7 +283,7 @@ def test_neural_mass_protocol_cli(tmp_path):
     assert summary["errors"][0]["pyr"]["rel_error"] < 0.02            # the fit itself converged
     held = [e["pyr"]["rel_error"] for e in summary["errors"][1:]]
     assert max(held) == pytest.approx(summary["max_rel_error_E_held_out"])
-    assert max(held) < 0.45, held
+    assert max(held) < 0.35, held
     # the steps do move the spiking circuit, so the held-out check is not trivial
     base = summary["errors"][0]["pyr"]["rate_spiking_Hz"]
     assert summary["errors"][1]["pyr"]["rate_spiking_Hz"] > 1.2 * base
