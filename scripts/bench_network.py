@@ -29,6 +29,9 @@ def main(argv=None):
     p.add_argument("--n-inh", type=int, default=1000, help="PV cells and SOM cells, each")
     p.add_argument("--t", type=float, default=1.0, help="simulated time per run, s")
     p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--fixed-indegree", action="store_true",
+                   help="shrink the sheet kernels as sqrt(10000/N) so the in-degree (and the "
+                        "synapses per cell) stays that of the 10k sheet: synapses grow linearly")
     p.add_argument("--out", default="benchmarks/network.md")
     a = p.parse_args(argv)
 
@@ -37,7 +40,13 @@ def main(argv=None):
     from spikemod.network import build_microcircuit
     from spikemod.params import load_model
 
-    model = load_model()
+    overrides = []
+    if a.fixed_indegree:
+        ref = load_model()
+        shrink = (10000 / a.n_exc) ** 0.5
+        overrides = [f"sheet.{k}_sigma={float(ref[f'sheet.{k}_sigma']) * shrink!r}"
+                     for k in ("EE", "EI", "IE")]
+    model = load_model(overrides=overrides)
     build = Path(tempfile.mkdtemp(prefix="bench_network_"))
     t0 = time.perf_counter()
     with simulation("cpp_standalone", seed=1, dt=model["sim.dt"], build_dir=build) as sim:
@@ -63,15 +72,17 @@ def main(argv=None):
     total = sum(counts.values())
     per_s = statistics.median(runs) / a.t
     lines = [
-        "## L5 microcircuit, 10k pyramidal cells, C++ standalone (issue 3)",
+        f"## L5 microcircuit, {a.n_exc:,} pyramidal cells, C++ standalone (issue 3)",
         "",
         f"Machine:\n\n{machine()}\n",
         f"Command: `.venv/bin/python scripts/bench_network.py --n-exc {a.n_exc} "
-        f"--n-inh {a.n_inh} --t {a.t} --repeats {a.repeats}`",
+        f"--n-inh {a.n_inh} --t {a.t} --repeats {a.repeats}"
+        f"{' --fixed-indegree' if a.fixed_indegree else ''}`",
         "",
         f"Sheet geometry, {a.n_exc} pyramidal + {a.n_inh} PV + {a.n_inh} SOM cells, "
         f"pair-based STDP on E->E, feed-forward 800 Hz and dendritic 300 Hz Poisson drive, "
-        f"dt 0.1 ms.",
+        f"dt 0.1 ms." + (f" Kernel widths x{(10000 / a.n_exc) ** 0.5:.3g} (fixed in-degree)."
+                         if a.fixed_indegree else ""),
         "",
         "| quantity | value |",
         "|---|---|",
