@@ -97,6 +97,7 @@ def test_volume_transmission_contract(vt_out):
     assert up[-1] < 0.01
     checks = json.loads((vt_out / "provenance.json").read_text())["checks"]
     assert checks["rel_l2_r_gt_3dx_t_ge_1s"] < 0.03   # 2 % criterion: tests/test_diffusion.py
+    assert checks["rel_l2_r_gt_3dx_t_gt_10dt_solver"] < 0.02
     assert (vt_out / "volume_transmission.png").exists()
 
 
