@@ -55,11 +55,20 @@ def _events(mc, mons):
     return total, n_syn
 
 
-def one_cpp(n, T, repeats, build_dir):
+def _model(n, indegree_from):
+    """The default model; above ``indegree_from`` pyramidal cells (0: never) with the sheet
+    kernels shrunk so the in-degree stays that of the ``indegree_from`` sheet."""
+    from spikemod.network import fixed_indegree_overrides
+    from spikemod.params import load_model
+    if indegree_from and n > indegree_from:
+        return load_model(overrides=fixed_indegree_overrides(load_model(), n, indegree_from))
+    return load_model()
+
+
+def one_cpp(n, T, repeats, build_dir, indegree_from=0):
     from brian2 import device, get_device, second
     from spikemod.device import simulation
-    from spikemod.params import load_model
-    model = load_model()
+    model = _model(n, indegree_from)
     t0 = time.perf_counter()
     with simulation("cpp_standalone", seed=1, dt=model["sim.dt"], build_dir=build_dir):
         mc, mons, net = _circuit(n, model)
@@ -81,11 +90,10 @@ def one_cpp(n, T, repeats, build_dir):
           "events": events, "events_per_wall_s": events / sim, "rate_pyr_Hz": rate_pyr})
 
 
-def one_runtime(n, T):
+def one_runtime(n, T, indegree_from=0):
     from brian2 import second
     from spikemod.device import simulation
-    from spikemod.params import load_model
-    model = load_model()
+    model = _model(n, indegree_from)
     with simulation("runtime", seed=1, dt=model["sim.dt"]):
         t0 = time.perf_counter()
         mc, mons, net = _circuit(n, model)
@@ -109,27 +117,32 @@ def main():
     ap.add_argument("--runtime-T", type=float, default=0.05)
     ap.add_argument("--runtime-repeats", type=int, default=3)
     ap.add_argument("--runtime-max", type=int, default=10000)
+    ap.add_argument("--fixed-indegree-from", type=int, default=0,
+                    help="above this many pyramidal cells shrink the sheet kernels so the "
+                         "in-degree stays that of this size (0: the model's kernels)")
     ap.add_argument("--md", default=None)
     ap.add_argument("--build-root", default="/tmp/spikemod-bench-mc")
     ap.add_argument("--one", nargs="+", help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.one:
         if a.one[0] == "cpp":
-            one_cpp(int(a.one[1]), float(a.one[2]), int(a.one[3]), Path(a.one[4]))
+            one_cpp(int(a.one[1]), float(a.one[2]), int(a.one[3]), Path(a.one[4]),
+                    int(a.one[5]))
         else:
-            one_runtime(int(a.one[1]), float(a.one[2]))
+            one_runtime(int(a.one[1]), float(a.one[2]), int(a.one[3]))
         return
     me = str(Path(__file__).resolve())
     rows, raw = [], []
     for n in [int(x) for x in a.sizes.split(",")]:
         T = a.T_large if n >= 30000 else a.T
-        c = child(me, "--one", "cpp", n, T, a.repeats, f"{a.build_root}/N{n}", timeout=7200)
+        c = child(me, "--one", "cpp", n, T, a.repeats, f"{a.build_root}/N{n}",
+                  a.fixed_indegree_from, timeout=7200)
         raw.append(c)
         print(c, file=sys.stderr, flush=True)
         rt = []
         if n <= a.runtime_max:
             for _ in range(a.runtime_repeats if n < 10000 else 1):
-                rt.append(child(me, "--one", "runtime", n, a.runtime_T))
+                rt.append(child(me, "--one", "runtime", n, a.runtime_T, a.fixed_indegree_from))
                 raw.append(rt[-1])
                 print(rt[-1], file=sys.stderr, flush=True)
         rt_per = med([r["run_per_sim_s"] for r in rt]) if rt else float("nan")
@@ -144,7 +157,10 @@ def main():
               "runtime wall / sim s", "runtime peak RSS (MB)", "runtime / cpp"]
     text = (f"### L5 microcircuit: cpp_standalone and runtime\n\n"
             f"Command: `.venv/bin/python scripts/bench_microcircuit.py --sizes {a.sizes} "
-            f"--T {a.T} --T-large {a.T_large} --repeats {a.repeats} --runtime-T {a.runtime_T}`."
+            f"--T {a.T} --T-large {a.T_large} --repeats {a.repeats} --runtime-T {a.runtime_T}"
+            f" --runtime-max {a.runtime_max}"
+            + (f" --fixed-indegree-from {a.fixed_indegree_from}" if a.fixed_indegree_from else "")
+            + "`."
             f" cpp: one build per size, medians of {a.repeats} runs of the binary; runtime "
             f"(numpy target): {a.runtime_T} s simulated, median of {a.runtime_repeats} fresh "
             f"processes below 10k, one at 10k; not run above {a.runtime_max}.\n\n"

@@ -187,6 +187,17 @@ class Microcircuit:
         return rate * np.exp(-(d / width) ** 2)
 
 
+def fixed_indegree_overrides(model, n_exc, reference_n_exc=10000) -> list[str]:
+    """``--set`` overrides that shrink the sheet kernel widths (fractions of the side) by
+    sqrt(reference_n_exc / n_exc): the same cell density on a larger sheet, so each cell keeps
+    the in-degree of the ``reference_n_exc`` sheet and synapses grow linearly with N (with the
+    model's widths they grow as N^2). Peak weights follow from :func:`_kernel_params`, which
+    keeps the summed conductance of the W25 ring."""
+    shrink = (reference_n_exc / n_exc) ** 0.5
+    return [f"sheet.{path}_sigma={float(model[f'sheet.{path}_sigma']) * shrink!r}"
+            for path in ("EE", "EI", "IE")]
+
+
 def _positions(n, copies, geometry, rng):
     if geometry == "ring":
         theta = 2 * np.pi * np.arange(n) / n
