@@ -35,7 +35,9 @@ the bounds are applied when the synapse transmits (``w`` is clipped before it is
 
 ``copies > 1`` builds that many independent replicas of the circuit in the same groups
 (block-diagonal connectivity): protocols use it to simulate conditions side by side in one run
-and one build.
+and one build. With ``shared_inputs`` the replicas are not independent but common random
+numbers: copies share the drive spike trains and one draw of the connectivity, so conditions
+differ only by what the protocol changes (and the cells' own coupling draws).
 """
 
 from __future__ import annotations
@@ -130,6 +132,7 @@ class Microcircuit:
     plastic: bool
     three_factor: bool
     objects: list = field(default_factory=list)
+    shared_inputs: int | None = None
 
     def network(self, *extra) -> Network:
         """A Brian2 Network holding the circuit and ``extra`` objects (monitors ...)."""
@@ -231,14 +234,51 @@ def _kernel_params(model, geometry, path, n_pre):
     return total / expected, sigma, p
 
 
-def _connect(syn, model, geometry, path, n_pre_copy, n_pre, n_post, weight_vars, self_conn):
+def _pair_distance(geometry, pre_xy, post_xy):
+    """NumPy twin of :func:`_distance_expr`: (n_pre, n_post) distances in the group's units."""
+    delta = np.abs(pre_xy[:, None, :] - post_xy[None, :, :])
+    if geometry != "ring":
+        delta = 0.5 - np.abs(0.5 - delta)
+    return np.sqrt((delta ** 2).sum(axis=2))
+
+
+def _replicated_pairs(geometry, p, sigma, pre_xy, post_xy, copies, self_conn, rng):
+    """One draw of the within-copy connectivity (probability ``p K(d)``), repeated in every
+    copy: (i, j) index arrays of the whole groups."""
+    ii, jj = [], []
+    for start in range(0, len(pre_xy), 1000):       # rows in chunks: bounded memory
+        d = _pair_distance(geometry, pre_xy[start:start + 1000], post_xy)
+        prob = p * np.exp(-0.5 * (d / sigma) ** 2) if p < 1 else np.ones_like(d)
+        hit = rng.uniform(size=d.shape) < prob
+        if not self_conn:
+            rows = np.arange(hit.shape[0])
+            cols = start + rows
+            ok = cols < hit.shape[1]
+            hit[rows[ok], cols[ok]] = False
+        i, j = np.nonzero(hit)
+        ii.append(i + start)
+        jj.append(j)
+    i, j = np.concatenate(ii), np.concatenate(jj)
+    n_pre, n_post = len(pre_xy), len(post_xy)
+    return (np.concatenate([i + k * n_pre for k in range(copies)]),
+            np.concatenate([j + k * n_post for k in range(copies)]))
+
+
+def _connect(syn, model, geometry, path, n_pre_copy, n_pre, n_post, weight_vars, self_conn,
+             shared=None):
+    """Within-copy connectivity and kernel weights; ``shared = (pre_xy, post_xy, copies, rng)``
+    draws it once and repeats it in every copy (:func:`_replicated_pairs`)."""
     w_peak, sigma, p = _kernel_params(model, geometry, path, n_pre_copy)
     d = _distance_expr(geometry)
     kernel = f"exp(-0.5*({d}/{float(sigma)!r})**2)"
     cond = "copy_pre == copy_post"
     if not self_conn:
         cond += " and i != j"
-    if p >= 1:
+    if shared is not None:
+        pre_xy, post_xy, copies, rng = shared
+        i, j = _replicated_pairs(geometry, p, sigma, pre_xy, post_xy, copies, self_conn, rng)
+        syn.connect(i=i, j=j)
+    elif p >= 1:
         syn.connect(condition=cond)
     else:
         syn.connect(condition=cond, p=f"{float(p)!r}*{kernel}")
@@ -247,7 +287,7 @@ def _connect(syn, model, geometry, path, n_pre_copy, n_pre, n_post, weight_vars,
 
 
 def build_microcircuit(model, *, n_exc=None, n_pv=None, n_som=None, geometry=None, copies=None,
-                       stdp=None, three_factor=None, rng_seed=None,
+                       stdp=None, three_factor=None, rng_seed=None, shared_inputs=None,
                        name: str = "mc") -> Microcircuit:
     """Build the L5 microcircuit from ``model`` (sections ``connectivity``, ``sheet``,
     ``drive``, ``stdp``, the cell sections and ``synapses``).
@@ -265,6 +305,14 @@ def build_microcircuit(model, *, n_exc=None, n_pv=None, n_som=None, geometry=Non
         E->E plasticity and its three-factor form (defaults from the ``stdp`` section).
     rng_seed : int, optional
         Seed for the sheet positions (NumPy; the connectivity itself uses Brian2's seed).
+    shared_inputs : int, optional
+        Common random numbers across copies (default None: every copy has its own drive and
+        its own random connectivity). With ``s`` (a divisor of ``copies``) there are ``s``
+        drive sets and copy ``c`` receives set ``c % s``: every drive ``PoissonGroup`` has
+        ``s x`` (cells per copy) sources, and source ``i`` drives cell ``i`` of every copy of
+        its set. The connectivity is drawn once (NumPy, ``rng_seed``) and repeated in every
+        copy, so copies of one set differ only in what the caller changes (and the
+        pyramidal cells' own coupling draws).
 
     Must be called inside :func:`spikemod.device.simulation` (device and ``dt`` set). Drive
     rates start at ``drive.rate_soma`` (uniform, no selectivity) and ``drive.rate_dend``.
@@ -281,6 +329,10 @@ def build_microcircuit(model, *, n_exc=None, n_pv=None, n_som=None, geometry=Non
     plastic = bool(model["stdp.enabled"] if stdp is None else stdp)
     three = bool(model["stdp.three_factor"] if three_factor is None else three_factor)
     rng = np.random.default_rng(rng_seed)
+    sets = copies if shared_inputs is None else int(shared_inputs)
+    if sets < 1 or copies % sets:
+        raise ValueError(f"shared_inputs = {shared_inputs} is not allowed (a divisor of "
+                         f"copies = {copies})")
 
     pyr = make_pyramidal(sizes["pyr"] * copies, model, synaptic=True, name=f"{name}_pyr",
                          extra_eqs=POSITION_EQS)
@@ -297,6 +349,9 @@ def build_microcircuit(model, *, n_exc=None, n_pv=None, n_som=None, geometry=Non
         g.x, g.y, g.copy = xy[:, 0], xy[:, 1], copy
         positions[pop] = xy[:sizes[pop]]   # the same layout in every copy
     objects = [g for g in groups.values() if g is not None]
+
+    def shared(pre, post):
+        return None if shared_inputs is None else (positions[pre], positions[post], copies, rng)
 
     dly = {k: model[f"connectivity.delay_{k}"] for k in ("EE", "EI", "IE")}
     ampa_ee, nmda_ee = (float(model["connectivity.EE_ampa_scale"]),
@@ -315,7 +370,7 @@ def build_microcircuit(model, *, n_exc=None, n_pv=None, n_som=None, geometry=Non
                       on_pre="g_ampa_s_post += w\ng_nmda_s_post += r_nmda*w",
                       delay=dly["EE"], name=f"{name}_EE")
     _connect(ee, model, geometry, "EE", sizes["pyr"], sizes["pyr"] * copies,
-             sizes["pyr"] * copies, {"w": ampa_ee}, self_conn=False)
+             sizes["pyr"] * copies, {"w": ampa_ee}, self_conn=False, shared=shared("pyr", "pyr"))
     ee.r_nmda = nmda_ee / ampa_ee if ampa_ee > 0 else 0.0
     if plastic:
         w_max = model["stdp.w_max"]
@@ -337,7 +392,7 @@ def build_microcircuit(model, *, n_exc=None, n_pv=None, n_som=None, geometry=Non
                      on_pre="g_ampa_post += w_ampa\ng_nmda_post += w_nmda",
                      delay=dly["EI"], name=f"{name}_{key}")
         _connect(s, model, geometry, "EI", sizes["pyr"], sizes["pyr"] * copies,
-                 sizes[kind] * copies, ei_scales, self_conn=True)
+                 sizes[kind] * copies, ei_scales, self_conn=True, shared=shared("pyr", kind))
         synapses[key] = s
 
     # PV -> soma, SOM -> apical dendrite (GABA_A)
@@ -349,7 +404,7 @@ def build_microcircuit(model, *, n_exc=None, n_pv=None, n_som=None, geometry=Non
         s = Synapses(groups[kind], pyr, "w : siemens", on_pre=f"{target}_post += w",
                      delay=dly["IE"], name=f"{name}_{key}")
         _connect(s, model, geometry, "IE", sizes[kind], sizes[kind] * copies,
-                 sizes["pyr"] * copies, {"w": scale}, self_conn=True)
+                 sizes["pyr"] * copies, {"w": scale}, self_conn=True, shared=shared(kind, "pyr"))
         synapses[key] = s
     objects += list(synapses.values())
 
@@ -366,10 +421,14 @@ def build_microcircuit(model, *, n_exc=None, n_pv=None, n_som=None, geometry=Non
             specs.append((f"ff_{kind}", groups[kind], w_inh,
                           "g_ampa_post += w_in\ng_nmda_post += w_in", model["drive.rate_soma"]))
     for key, target, weight, on_pre, rate in specs:
-        src = PoissonGroup(len(target), rates=rate, name=f"{name}_{key}")
+        n_src = len(target) // copies * sets
+        src = PoissonGroup(n_src, rates=rate, name=f"{name}_{key}")
         syn = Synapses(src, target, "w_in : siemens (shared, constant)", on_pre=on_pre,
                        name=f"{name}_{key}_syn")
-        syn.connect(j="i")
+        if shared_inputs is None:
+            syn.connect(j="i")
+        else:   # source i -> cell i of its set in every repetition of the sets
+            syn.connect(j=f"i + k*{n_src} for k in range({copies // sets})")
         syn.w_in = weight
         drive[key] = src
         objects += [src, syn]
@@ -377,4 +436,4 @@ def build_microcircuit(model, *, n_exc=None, n_pv=None, n_som=None, geometry=Non
     return Microcircuit(model=model, geometry=geometry, copies=copies, sizes=sizes, pyr=pyr,
                         pv=groups["pv"], som=groups["som"], synapses=synapses, drive=drive,
                         positions=positions, plastic=plastic, three_factor=three,
-                        objects=objects)
+                        objects=objects, shared_inputs=shared_inputs)
