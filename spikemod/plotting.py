@@ -489,10 +489,10 @@ def transfer_fit_figure(curves, fits):
     return fig
 
 
-def lc_burst_figure(rows):
-    """Peak NE and gain change against distance from the LC release point, per release scale."""
-    from spikemod.neuromod_circuit import distance_profile
-    fig, axes = figure(1, 2, width=7.0)
+def lc_burst_figure(rows, profile):
+    """Peak NE, gain change (released - control copy, mean +- s.e.m. per distance bin) and
+    coupling change against distance from the LC release point, per release scale."""
+    fig, axes = figure(1, 3, width=10.0)
     scales = sorted({r["scale"] for r in rows}, reverse=True)
     colors = plt.get_cmap("viridis")(np.linspace(0.1, 0.8, max(len(scales), 1)))
     for color, sc in zip(colors, scales):
@@ -500,21 +500,29 @@ def lc_burst_figure(rows):
         d = np.array([r["distance_um"] for r in sel])
         pk = np.array([r["peak_NE_nM"] for r in sel])
         dg = np.array([r["gain_after"] - r["gain_before"] for r in sel])
+        prof = [p for p in profile if p["scale"] == sc and p["n"] > 0]
+        c = np.array([0.5 * (p["d_lo_um"] + p["d_hi_um"]) for p in prof])
         axes[0, 0].semilogy(d, np.maximum(pk, 1e-6), "o", ms=2, color=color,
                             label=f"release x{sc:g}")
-        edges = np.arange(0, d.max() + 20, 20.0)
-        c, m, _ = distance_profile(d, dg, edges)
-        axes[0, 1].plot(d, dg, ".", ms=2, color=color, alpha=0.4)
-        axes[0, 1].plot(c, m, "o-", color=color, label=f"release x{sc:g} (20 um bins)")
+        axes[0, 1].plot(d, dg, ".", ms=2, color=color, alpha=0.3)
+        axes[0, 1].errorbar(c, [p["gain_change"] for p in prof],
+                            [p["gain_change_sem"] for p in prof], fmt="o-", color=color,
+                            capsize=2, label=f"release x{sc:g} (bin mean +- s.e.m.)")
+        axes[0, 2].plot(d, [r["dg_c"] for r in sel], ".", ms=3, color=color,
+                        label=f"release x{sc:g}")
     axes[0, 0].set_xlabel("distance from release (um)")
     axes[0, 0].set_ylabel("peak NE at the cell (nM)")
     axes[0, 0].set_title("volume transmission of the LC burst")
     axes[0, 0].legend()
     axes[0, 1].axhline(0, color="0.6", lw=0.8)
     axes[0, 1].set_xlabel("distance from release (um)")
-    axes[0, 1].set_ylabel("gain after - before (Hz/kHz)")
+    axes[0, 1].set_ylabel("gain released - control (Hz/kHz)")
     axes[0, 1].set_title("gain change")
     axes[0, 1].legend(fontsize=6.5)
+    axes[0, 2].set_xlabel("distance from release (um)")
+    axes[0, 2].set_ylabel("coupling g_c change (window mean)")
+    axes[0, 2].set_title("second-messenger effect")
+    axes[0, 2].legend(fontsize=6.5)
     return fig
 
 

@@ -186,24 +186,43 @@ def test_ach_state_lowers_low_frequency_power(tmp_path):
     assert _header(out / "ach_gain.csv") == ["ACh_uM", "gain_Hz_per_kHz", "mean_rate_Hz"]
 
 
-def test_lc_burst_falls_with_distance_and_spreads_further_when_saturated(tmp_path):
+def test_lc_burst_modulation_falls_with_distance_and_spreads_further_when_saturated(tmp_path):
+    # What the model does robustly at test size: NE and the second-messenger modulation (g_c)
+    # fall with distance, and saturating uptake spreads both further per unit released. The
+    # gain change itself is resolved only in the default run (thousands of cells): here we check
+    # that the paired control makes it a low-noise, unbiased measurement far from the release.
     out = tmp_path / "lc"
-    assert main(["run", "lc-burst", "--device", "runtime", "--quiet", "--n-exc", "40",
-                 "--step", "0.2", "--drive", "900,1400", "--out", str(out)]) == 0
-    assert _header(out / "lc_burst.csv") == ["neuron", "distance_um", "peak_NE_nM",
-                                             "gain_before", "gain_after"]
+    assert main(["run", "lc-burst", "--device", "runtime", "--quiet", "--n-exc", "300",
+                 "--window", "1.0", "--drive", "900,1400", "--out", str(out)]) == 0
+    assert _header(out / "lc_burst.csv")[:5] == ["neuron", "distance_um", "peak_NE_nM",
+                                                 "gain_before", "gain_after"]
     rows = _rows(out / "lc_burst_all.csv")
-    by = {}
-    for r in rows:
-        by.setdefault(float(r["scale"]), []).append(
-            (float(r["distance_um"]), float(r["peak_NE_nM"])))
-    full = np.array(sorted(by[1.0]))
-    small = np.array(sorted(by[0.02]))
-    # peak NE falls with distance from the release point
     from scipy.stats import spearmanr
-    assert spearmanr(full[:, 0], full[:, 1]).statistic < -0.8
+    col = {}
+    for key in ("distance_um", "peak_NE_nM", "dg_c", "gain_before", "gain_after"):
+        for sc in (1.0, 0.02):
+            col[key, sc] = np.array([float(r[key]) for r in rows if float(r["scale"]) == sc])
+    d = col["distance_um", 1.0]
+    # peak NE falls with distance from the release point
+    assert spearmanr(d, col["peak_NE_nM", 1.0]).statistic < -0.8
     # saturated uptake: per unit released, the full release reaches further than the small one
-    far = full[:, 0] > 20
-    assert np.mean(full[far, 1] / 1.0) > 2 * np.mean(small[far, 1] / 0.02)
-    assert _header(out / "lc_burst_reach.csv") == ["scale", "reach_um", "gain_change_near",
-                                                   "gain_change_far"]
+    far = d > 20
+    assert np.mean(col["peak_NE_nM", 1.0][far]) > 2 * np.mean(col["peak_NE_nM", 0.02][far] / 0.02)
+    # the modulation (coupling up through alpha2A/HCN) falls with distance ...
+    near = d < 40
+    for sc in (1.0, 0.02):
+        assert spearmanr(d[near], col["dg_c", sc][near]).statistic < -0.8
+    assert col["dg_c", 1.0][d < 20].max() > 0.1 and np.all(np.abs(col["dg_c", 1.0][d > 60]) < 1e-3)
+    # ... and, relative to its value at the nearest cell, reaches further when uptake saturates
+    mid = (d > 20) & (d < 40)
+    rel = {sc: col["dg_c", sc][mid] / col["dg_c", sc][np.argmin(d)] for sc in (1.0, 0.02)}
+    assert np.mean(rel[1.0]) > 2 * np.mean(rel[0.02])
+    # the paired control: per-cell noise well below the spread of gains, no bias far away
+    dg = col["gain_after", 1.0] - col["gain_before", 1.0]
+    ok = (d > 60) & np.isfinite(dg)
+    assert np.std(dg[ok]) < 0.6 * np.nanstd(col["gain_before", 1.0])
+    assert abs(np.mean(dg[ok])) < 3 * np.std(dg[ok]) / np.sqrt(ok.sum())
+    reach = _rows(out / "lc_burst_reach.csv")
+    assert list(reach[0])[:4] == ["scale", "reach_um", "gain_change_near", "gain_change_far"]
+    assert _header(out / "lc_burst_profile.csv")[:6] == ["scale", "d_lo_um", "d_hi_um", "n",
+                                                         "gain_change", "gain_change_sem"]
