@@ -2,7 +2,7 @@
 
 Circuit: ``spikemod.network.build_microcircuit`` on the 2-D sheet, N pyramidal cells with
 N/10 PV and N/10 SOM cells, pair-based STDP on E->E, feed-forward Poisson drive 800 Hz onto
-every cell and dendritic drive 300 Hz (the configuration of scripts/bench_network.py), dt 0.1 ms.
+every cell and dendritic drive 300 Hz, dt 0.1 ms.
 
 Per size, in fresh processes:
 * cpp_standalone: code generation + compilation once, then the compiled binary ``--repeats``
