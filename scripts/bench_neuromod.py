@@ -77,22 +77,26 @@ def main(argv=None):
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--out", default="benchmarks/neuromod.md")
     a = p.parse_args(argv)
-    results = {}
+    results, dirs = {}, {}
     for label, modulated in (("unmodulated", False), ("modulated", True)):
-        d = Path(tempfile.mkdtemp(prefix=f"bench_neuromod_{label}_"))
-        build_s, info = build(a.n_exc, a.n_inh, a.t, modulated, d)
-        runs = [run_binary(d)["network_run_s"] for _ in range(a.repeats)]
-        results[label] = {"build_s": build_s, "runs": runs, "info": info,
-                          "per_s": statistics.median(runs) / a.t}
-        print(label, results[label], flush=True)
+        dirs[label] = Path(tempfile.mkdtemp(prefix=f"bench_neuromod_{label}_"))
+        build_s, info = build(a.n_exc, a.n_inh, a.t, modulated, dirs[label])
+        results[label] = {"build_s": build_s, "runs": [], "info": info}
+    # interleaved runs: a change of the machine's load hits both variants alike
+    for _ in range(a.repeats):
+        for label, d in dirs.items():
+            results[label]["runs"].append(run_binary(d)["network_run_s"])
+    for label, r in results.items():
+        r["per_s"] = statistics.median(r["runs"]) / a.t
+        print(label, r, flush=True)
     ratio = results["modulated"]["per_s"] / results["unmodulated"]["per_s"]
     info = results["modulated"]["info"]
     lines = [
         "## Neuromodulated 10k-cell microcircuit vs unmodulated, C++ standalone (issue 4)",
         "",
-        f"Machine:\n\n{machine()}\n\nOther engineers were running tests and builds on the same 2 cores "
-        "(load average 6-9 during the measurement), so absolute times are inflated; the ratio "
-        "was measured in one invocation.",
+        f"Machine:\n\n{machine()}\n\nThe two binaries were built once and run alternately "
+        f"({a.repeats} runs each), so a change of load hits both alike; the ratio was measured "
+        "in one invocation.",
         f"Command: `.venv/bin/python scripts/bench_neuromod.py --n-exc {a.n_exc} --n-inh {a.n_inh} "
         f"--t {a.t} --repeats {a.repeats}`",
         "",
