@@ -21,7 +21,7 @@ from brian2 import second
 
 from spikemod import plotting
 from spikemod.neuromod_circuit import ach_state
-from spikemod.protocol import UsageError, parse_values, protocol_main
+from spikemod.protocol import UsageError, parse_values, add_ee_scale, ee_scale, protocol_main
 
 NAME = "ach-state"
 
@@ -31,7 +31,7 @@ def add_arguments(p):
     p.add_argument("--drive", default="1000", help="feed-forward Poisson rate, Hz (default %(default)s)")
     p.add_argument("--burn-in", default="0.5", help="discarded transient, s (default %(default)s)")
     p.add_argument("--duration", default="4", help="window for the band powers, s (default %(default)s)")
-    p.add_argument("--ee-scale", default="0.15", help="E->E amplitude relative to W25 (default %(default)s)")
+    add_ee_scale(p)
 
 
 def validate(args, model):
@@ -41,7 +41,7 @@ def validate(args, model):
     args.drive_Hz = parse_values(args.drive, "Hz", "--drive", minimum=1)[0]
     args.burn_in_s = parse_values(args.burn_in, "second", "--burn-in", minimum=0)[0]
     args.duration_s = parse_values(args.duration, "second", "--duration", minimum=1.0)[0]
-    args.ee = parse_values(args.ee_scale, "1", "--ee-scale", minimum=0)[0]
+    args.ee = ee_scale(args)
 
 
 def run(ctx, args):

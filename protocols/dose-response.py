@@ -16,7 +16,7 @@ from brian2 import second
 
 from spikemod import plotting
 from spikemod.neuromod_circuit import dose_response
-from spikemod.protocol import UsageError, parse_values, protocol_main
+from spikemod.protocol import UsageError, parse_values, add_ee_scale, ee_scale, protocol_main
 
 NAME = "dose-response"
 
@@ -28,7 +28,7 @@ def add_arguments(p):
     p.add_argument("--drive", default="1000", help="feed-forward Poisson rate, Hz (default %(default)s)")
     p.add_argument("--burn-in", default="0.5", help="discarded transient, s (default %(default)s)")
     p.add_argument("--duration", default="2", help="measured window, s (default %(default)s)")
-    p.add_argument("--ee-scale", default="0.5", help="E->E amplitude relative to W25 (default %(default)s)")
+    add_ee_scale(p, default="0.5")
 
 
 def validate(args, model):
@@ -40,7 +40,7 @@ def validate(args, model):
     args.drive_Hz = parse_values(args.drive, "Hz", "--drive", minimum=0)[0]
     args.burn_in_s = parse_values(args.burn_in, "second", "--burn-in", minimum=0)[0]
     args.duration_s = parse_values(args.duration, "second", "--duration", minimum=0.05)[0]
-    args.ee = parse_values(args.ee_scale, "1", "--ee-scale", minimum=0)[0]
+    args.ee = ee_scale(args)
 
 
 def run(ctx, args):

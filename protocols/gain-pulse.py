@@ -16,7 +16,7 @@ from brian2 import second
 
 from spikemod import plotting
 from spikemod.microcircuit import scaled_recurrence, GAIN_PULSE_COLUMNS, gain_pulse
-from spikemod.protocol import UsageError, parse_values, protocol_main
+from spikemod.protocol import UsageError, parse_values, add_ee_scale, ee_scale, protocol_main
 
 NAME = "gain-pulse"
 
@@ -27,9 +27,7 @@ def add_arguments(p):
     p.add_argument("--onset", default="2", help="pulse onset, s (default %(default)s)")
     p.add_argument("--width", default="1", help="pulse length, s (default %(default)s)")
     p.add_argument("--after", default="3", help="time after the pulse, s (default %(default)s)")
-    p.add_argument("--ee-scale", default="0.15",
-                   help="scale of the model's E->E amplitude connectivity.EE_A (default %(default)s; "
-                        "1 = the published ring, which saturates)")
+    add_ee_scale(p)
     p.add_argument("--drive", default="800", help="feed-forward Poisson rate, Hz (default %(default)s)")
     p.add_argument("--dend-drive", default="600", help="dendritic Poisson rate, Hz (default %(default)s)")
 
@@ -40,7 +38,7 @@ def validate(args, model):
     args.onset_s = parse_values(args.onset, "second", "--onset", minimum=0.1)[0]
     args.width_s = parse_values(args.width, "second", "--width", minimum=0.05)[0]
     args.after_s = parse_values(args.after, "second", "--after", minimum=0.1)[0]
-    args.ee = parse_values(args.ee_scale, "1", "--ee-scale", minimum=0)[0]
+    args.ee = ee_scale(args)
     args.drive_Hz = parse_values(args.drive, "Hz", "--drive", minimum=0)[0]
     args.dend_Hz = parse_values(args.dend_drive, "Hz", "--dend-drive", minimum=0)[0]
     if args.peak == args.base:

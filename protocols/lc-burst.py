@@ -44,7 +44,7 @@ from brian2 import second
 from spikemod import plotting
 from spikemod.neuromod_circuit import (LC_BURST_COLUMNS, LC_MODULATION_COLUMNS, lc_burst,
                                        lc_burst_summary)
-from spikemod.protocol import UsageError, parse_values, protocol_main
+from spikemod.protocol import UsageError, parse_values, add_ee_scale, ee_scale, protocol_main
 
 NAME = "lc-burst"
 
@@ -59,7 +59,7 @@ def add_arguments(p):
     p.add_argument("--burst-spikes", default="5", help="spikes per LC burst (default %(default)s)")
     p.add_argument("--burst-rate", default="20", help="LC burst rate, Hz (default %(default)s)")
     p.add_argument("--wait", default="0.4", help="from burst onset to the gain window, s (default %(default)s)")
-    p.add_argument("--ee-scale", default="0.15", help="E->E amplitude relative to W25 (default %(default)s)")
+    add_ee_scale(p)
 
 
 def _int(text, what, lo, hi):
@@ -81,7 +81,7 @@ def validate(args, model):
     args.spikes = _int(args.burst_spikes, "--burst-spikes", 1, 100)
     args.rate = parse_values(args.burst_rate, "Hz", "--burst-rate", minimum=0.1, maximum=500)[0]
     args.wait_s = parse_values(args.wait, "second", "--wait", minimum=0)[0]
-    args.ee = parse_values(args.ee_scale, "1", "--ee-scale", minimum=0)[0]
+    args.ee = ee_scale(args)
 
 
 def run(ctx, args):

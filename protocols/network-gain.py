@@ -26,7 +26,7 @@ from brian2 import second
 from spikemod import plotting
 from spikemod.microcircuit import (NETWORK_GAIN_COLUMNS, gains_by_condition, network_gain,
                                    scaled_recurrence)
-from spikemod.protocol import parse_values, protocol_main
+from spikemod.protocol import parse_values, add_ee_scale, ee_scale, protocol_main
 
 NAME = "network-gain"
 
@@ -39,9 +39,7 @@ def add_arguments(p):
     p.add_argument("--coupling", default="0,0.5,1",
                    help="coupling probabilities g_c in [0, 1] (default %(default)s)")
     p.add_argument("--step", default="0.5", help="duration of each drive step, s (default %(default)s)")
-    p.add_argument("--ee-scale", default="0.15",
-                   help="scale of the model's E->E amplitude connectivity.EE_A (default %(default)s; "
-                        "1 = the published, saturating ring)")
+    add_ee_scale(p)
 
 
 def validate(args, model):
@@ -49,7 +47,7 @@ def validate(args, model):
     args.dend_Hz = parse_values(args.dend_drive, "Hz", "--dend-drive", minimum=0)
     args.g_c = parse_values(args.coupling, "1", "--coupling", minimum=0, maximum=1)
     args.step_s = parse_values(args.step, "second", "--step", minimum=0.01)[0]
-    args.ee = parse_values(args.ee_scale, "1", "--ee-scale", minimum=0)[0]
+    args.ee = ee_scale(args)
 
 
 def run(ctx, args):

@@ -33,8 +33,8 @@ import numpy as np
 
 from spikemod import plotting
 from spikemod.microcircuit import scaled_recurrence
-from spikemod.protocol import parse_values, protocol_main
-from spikemod.rates.neural_mass import (CALIBRATED, NeuralMass, Segment, calibrate,
+from spikemod.protocol import parse_values, add_ee_scale, ee_scale, protocol_main
+from spikemod.rates.neural_mass import (NeuralMass, Segment, calibrate,
                                         couplings_from_synapses, dendritic_transfer, run_microcircuit)
 from spikemod.rates.transfer import transfer_sweep
 
@@ -45,9 +45,7 @@ DT_MS = 0.25     # Euler step of the neural mass
 
 
 def add_arguments(p):
-    p.add_argument("--ee-scale", default="0.15",
-                   help="factor on the E->E amplitude connectivity.EE_A of the spiking circuit "
-                        "(default %(default)s, the graded regime of network-gain; 1 = W25's ring)")
+    add_ee_scale(p)
     p.add_argument("--segment", default="0.5", help="duration of each step, s (default %(default)s)")
     p.add_argument("--ff-step", default="1.3",
                    help="feed-forward drive factor of the drive step (default %(default)s)")
@@ -58,7 +56,7 @@ def add_arguments(p):
 
 
 def validate(args, model):
-    args.ee = parse_values(args.ee_scale, "1", "--ee-scale", minimum=0)[0]
+    args.ee = ee_scale(args)
     args.segment_ms = 1000 * parse_values(args.segment, "second", "--segment", minimum=0.05)[0]
     args.ff = parse_values(args.ff_step, "1", "--ff-step", minimum=0)[0]
     args.dend = parse_values(args.dend_rate, "Hz", "--dend-rate", minimum=0)[0]

@@ -19,16 +19,14 @@ from brian2 import second
 
 from spikemod import plotting
 from spikemod.microcircuit import scaled_recurrence, STDP_BURST_COLUMNS, STDP_BURST_SUMMARY_COLUMNS, stdp_burst
-from spikemod.protocol import parse_values, protocol_main
+from spikemod.protocol import parse_values, add_ee_scale, ee_scale, protocol_main
 
 NAME = "stdp-burst"
 
 
 def add_arguments(p):
     p.add_argument("--duration", default="10", help="simulated time, s (default %(default)s)")
-    p.add_argument("--ee-scale", default="0.15",
-                   help="scale of the model's E->E amplitude connectivity.EE_A (default %(default)s; "
-                        "1 = the published ring, which saturates)")
+    add_ee_scale(p)
     p.add_argument("--drive", default="800", help="feed-forward Poisson rate, Hz (default %(default)s)")
     p.add_argument("--dend-drive", default="600",
                    help="dendritic Poisson rate, Hz (default %(default)s)")
@@ -36,7 +34,7 @@ def add_arguments(p):
 
 def validate(args, model):
     args.duration_s = parse_values(args.duration, "second", "--duration", minimum=0.2)[0]
-    args.ee = parse_values(args.ee_scale, "1", "--ee-scale", minimum=0)[0]
+    args.ee = ee_scale(args)
     args.drive_Hz = parse_values(args.drive, "Hz", "--drive", minimum=0)[0]
     args.dend_Hz = parse_values(args.dend_drive, "Hz", "--dend-drive", minimum=0)[0]
 

@@ -22,7 +22,7 @@ mass_fraction), volume_transmission.png, provenance.json (relative L2 errors at 
 """
 
 import numpy as np
-from brian2 import ms, second, umetre, umolar
+from brian2 import ms, second, umetre
 
 from spikemod import plotting
 from spikemod.diffusion import checked_params, point_release

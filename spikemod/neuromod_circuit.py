@@ -10,7 +10,7 @@ by side as independent copies of the circuit (``copies``), so one build serves t
 from __future__ import annotations
 
 import numpy as np
-from brian2 import (Hz, SpikeGeneratorGroup, SpikeMonitor, StateMonitor, Synapses, ms, nS,
+from brian2 import (Hz, SpikeGeneratorGroup, SpikeMonitor, StateMonitor, Synapses, ms,
                     second, umetre, umolar)
 
 from spikemod.analysis.fi import fi_gain, rates_in_window

@@ -58,6 +58,20 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
+def add_ee_scale(parser, default: str = "0.15") -> None:
+    """The ``--ee-scale`` option of the circuit protocols: a factor on the E->E amplitude
+    ``connectivity.EE_A``. W25's full-strength ring is a self-sustaining attractor (45-65 Hz);
+    0.15 leaves a graded regime (see network-gain)."""
+    parser.add_argument("--ee-scale", default=default,
+                        help="factor on the E->E amplitude connectivity.EE_A (default "
+                             "%(default)s; 1 = the published W25 ring, which saturates)")
+
+
+def ee_scale(args) -> float:
+    """The validated ``--ee-scale`` value (a factor >= 0)."""
+    return float(parse_values(args.ee_scale, "1", "--ee-scale", minimum=0)[0])
+
+
 def parse_values(text: str, unit: str, what: str, minimum=None, maximum=None) -> np.ndarray:
     """Read a grid option: ``'0,200,400'`` or ``'500:1500:50'`` (start:stop:step, stop included).
 
@@ -65,6 +79,7 @@ def parse_values(text: str, unit: str, what: str, minimum=None, maximum=None) ->
     (``'0.5:1.5:0.05 nA'``). Returns floats in ``unit``.
     """
     text = str(text).strip()
+    in_unit = "" if unit == "1" else f" {unit}"       # dimensionless: no unit in messages
     scale = 1.0
     head, _, tail = text.rpartition(" ")
     if head and any(ch.isalpha() for ch in tail):
@@ -88,14 +103,14 @@ def parse_values(text: str, unit: str, what: str, minimum=None, maximum=None) ->
                 raise ValueError
     except ValueError:
         raise UsageError(f"{what}: {text!r} is not a list 'a,b,c' or a range 'start:stop:step' "
-                         f"(step > 0) of numbers in {unit}") from None
+                         f"(step > 0) of numbers{' in' + in_unit if in_unit else ''}") from None
     values = values * scale
     if not np.all(np.isfinite(values)):
         raise UsageError(f"{what}: {text!r} has values that are not finite")
     if minimum is not None and np.any(values < minimum):
-        raise UsageError(f"{what}: {text!r} has values below {minimum:g} {unit} (not allowed)")
+        raise UsageError(f"{what}: {text!r} has values below {minimum:g}{in_unit} (not allowed)")
     if maximum is not None and np.any(values > maximum):
-        raise UsageError(f"{what}: {text!r} has values above {maximum:g} {unit} (not allowed)")
+        raise UsageError(f"{what}: {text!r} has values above {maximum:g}{in_unit} (not allowed)")
     return values
 
 

@@ -55,7 +55,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from spikemod.protocol import UsageError, build_parser, load_protocol
+from spikemod.protocol import UsageError, build_parser
 from spikemod.provenance import atomic_write, now, write_json
 
 __all__ = ["GridAxis", "Point", "parse_grid", "plan_points", "run_point", "run_sweep",

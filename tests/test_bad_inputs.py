@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from spikemod.cli import main
-from spikemod.params import DEFAULT_MODEL, load_model
+from spikemod.params import load_model
 
 FAST = ["--device", "runtime", "--i-soma", "800", "--i-dend", "0", "--coupling", "1",
         "--duration", "0.01", "--burn-in", "0"]
