@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 
 env: $(STAMP)
 
-$(STAMP): setup.cfg pyproject.toml
+$(STAMP): setup.cfg setup.py pyproject.toml
 	@PYBOOT=$$(bash scripts/find-python.sh) && echo "creating $(VENV) with $$PYBOOT" && \
 	  ( [ -x $(PY) ] || $$PYBOOT -m venv $(VENV) )
 	$(PY) -m pip install --quiet --upgrade pip

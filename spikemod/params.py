@@ -16,6 +16,7 @@ import ast
 import copy
 import difflib
 import hashlib
+import importlib.resources
 import json
 import math
 import re
@@ -30,7 +31,9 @@ from brian2.units.fundamentalunits import DIMENSIONLESS, get_dimensions, get_uni
 
 __all__ = ["ModelError", "Model", "load_model", "parse_quantity", "DEFAULT_MODEL", "MODELS_DIR"]
 
-MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+#: the model files: package data ``spikemod.models`` (``models/`` of the repository, mapped in
+#: by setup.py), found the same way in a wheel and in an editable install
+MODELS_DIR = Path(str(importlib.resources.files("spikemod.models")))
 DEFAULT_MODEL = MODELS_DIR / "l5_default.toml"
 
 RANGES = {
@@ -45,6 +48,13 @@ _UNITS = {n: u for n, u in {**vars(_allunits), **vars(_brian_units)}.items()
           if isinstance(u, Unit) and not n.startswith("_")}
 _ALLOWED_NODES = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Constant, ast.Name, ast.Load,
                   ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.USub, ast.UAdd)
+
+
+#: fields of an entry of the default model (the schema); ``min``/``max`` are in the entry's
+#: unit, ``above``/``below`` name another key (``"vr"`` = same section, or ``"soma.vr"``) that
+#: the value must exceed / stay under, ``why`` is the reason shown when a bound is broken
+_SCHEMA_FIELDS = {"value", "unit", "source", "range", "choices", "min", "max", "above", "below",
+                  "why"}
 
 
 class ModelError(ValueError):
@@ -119,6 +129,7 @@ class Entry:
     unit: str | None = None
     range: str | None = None
     choices: list | None = None
+    bounds: dict | None = None     # {'min', 'max' (SI floats), 'above', 'below' (keys), 'why'}
 
 
 def _is_entry(d) -> bool:
@@ -146,12 +157,24 @@ def _entry_from_schema(key: str, raw) -> Entry:
     rng, choices = raw.get("range"), raw.get("choices")
     if rng is not None and rng not in RANGES:
         raise ModelError(f"{key}: unknown range {rng!r} (allowed: {', '.join(RANGES)})")
+    unknown = set(raw) - _SCHEMA_FIELDS
+    if unknown:
+        raise ModelError(f"{key}: unknown field(s) {', '.join(sorted(unknown))} (allowed: "
+                         f"{', '.join(sorted(_SCHEMA_FIELDS))})")
     if isinstance(val, bool) or isinstance(val, str):
         return Entry(val, raw["source"], None, rng, choices)
     if "unit" not in raw:
         raise ModelError(f"{key}: missing unit (write e.g. unit = \"mV\", or \"1\" if dimensionless)")
-    q = float(val) * parse_quantity(raw["unit"], f"{key}.unit")
-    return Entry(Quantity(q), raw["source"], raw["unit"], rng, choices)
+    unit = parse_quantity(raw["unit"], f"{key}.unit")
+    q = float(val) * unit
+    bounds = {k: raw[k] for k in ("above", "below", "why") if k in raw}
+    for k in ("min", "max"):
+        if k in raw:
+            bounds[k] = float(raw[k] * unit)
+    for k in ("above", "below"):
+        if k in bounds and "." not in bounds[k]:      # a key of the same section
+            bounds[k] = f"{key.rsplit('.', 1)[0]}.{bounds[k]}"
+    return Entry(Quantity(q), raw["source"], raw["unit"], rng, choices, bounds or None)
 
 
 class Model:
@@ -219,16 +242,30 @@ class Model:
 
     # -- identity --------------------------------------------------------------------------
     def as_strings(self) -> dict:
-        """``{key: 'value'}`` with units, as written to provenance and read back by ``load``."""
+        """``{key: 'value'}`` in the model file's own units (``'-75 mV'``), as written to
+        provenance; every string reads back (``--set key=...``) to the very same float."""
         out = {}
         for k, e in self.entries.items():
             v = e.value
-            out[k] = repr(v) if isinstance(v, (bool, str)) else _quantity_str(v)
+            if isinstance(v, (bool, str)):
+                out[k] = repr(v)
+            else:
+                out[k] = _in_unit(float(v), e.unit) or _quantity_str(v)
         return out
+
+    def format(self, key: str) -> str:
+        """The value of ``key`` as text in its model-file unit (``'-75 mV'``)."""
+        e = self.entries[key]
+        if isinstance(e.value, (bool, str)):
+            return str(e.value)
+        return _in_unit(float(e.value), e.unit) or _quantity_str(e.value)
 
     @property
     def sha256(self) -> str:
-        blob = json.dumps(self.as_strings(), sort_keys=True).encode()
+        # SI base-unit strings: the hash does not depend on how units are written
+        blob = json.dumps({k: repr(e.value) if isinstance(e.value, (bool, str))
+                           else _quantity_str(e.value) for k, e in self.entries.items()},
+                          sort_keys=True).encode()
         return hashlib.sha256(blob).hexdigest()
 
     @property
@@ -246,6 +283,18 @@ def _quantity_str(q) -> str:
     base = ("metre", "kilogram", "second", "amp", "kelvin", "mole", "candela")
     unit = " * ".join(f"{n}**{p:g}" if p != 1 else n for n, p in zip(base, dim._dims) if p)
     return f"{float(q)!r} * {unit}"
+
+
+def _in_unit(si_value: float, unit: str | None) -> str:
+    """``-0.075`` in ``'mV'`` -> ``'-75 mV'``: the shortest text that reads back to the float."""
+    if unit is None:
+        return repr(si_value)
+    scale = float(parse_quantity(unit))
+    x = si_value / scale
+    for text in (f"{x:.12g}", f"{x:.15g}", f"{x:.17g}"):
+        if float(text) * scale == si_value:
+            return text if unit == "1" else f"{text} {unit}"
+    return None
 
 
 def _suggest(key, keys) -> str:
@@ -307,7 +356,15 @@ def _checked(key: str, raw, schema: Entry, source: str) -> Entry:
         ok, desc = RANGES[schema.range]
         if not ok(x):
             raise ModelError(f"{key}: {text!r} is not allowed (must be {desc})")
-    return Entry(Quantity(value), src, schema.unit, schema.range, schema.choices)
+    b = schema.bounds or {}
+    why = f": {b['why']}" if b.get("why") else ""
+    if "min" in b and x < b["min"]:
+        raise ModelError(f"{key}: {text!r} is not allowed (must be >= "
+                         f"{_in_unit(b['min'], schema.unit)}{why})")
+    if "max" in b and x > b["max"]:
+        raise ModelError(f"{key}: {text!r} is not allowed (must be <= "
+                         f"{_in_unit(b['max'], schema.unit)}{why})")
+    return Entry(Quantity(value), src, schema.unit, schema.range, schema.choices, schema.bounds)
 
 
 def _read_toml(path: Path) -> dict:
@@ -369,6 +426,17 @@ def _check_cross_parameter_rules(model: Model) -> None:
     The explicit diffusion scheme of the modulator grid must be stable for the model's
     ``diffusion.dt`` and ``diffusion.dx`` (MODEL.md s5; :func:`spikemod.diffusion.check_stability`).
     """
+    for key, e in model.entries.items():
+        b = e.bounds or {}
+        for rel, ok in (("above", lambda x, y: x > y), ("below", lambda x, y: x < y)):
+            other = b.get(rel)
+            if other is None or other not in model.entries:
+                continue
+            x, y = float(model[key]), float(model[other])
+            if not ok(x, y):
+                why = f": {b['why']}" if b.get("why") else ""
+                raise ModelError(f"{key} = {model.format(key)} is not allowed (must be {rel} "
+                                 f"{other} = {model.format(other)}{why})")
     if "diffusion.dt" in model.entries:
         from spikemod.diffusion import checked_params   # imports this module: import here
         checked_params(model)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import importlib.resources
 import importlib.util
 import math
 import os
@@ -39,8 +40,10 @@ from spikemod.provenance import atomic_write, now, provenance_record, write_json
 __all__ = ["UsageError", "Context", "protocol_main", "guarded", "load_protocol", "list_protocols",
            "PROTOCOLS_DIR", "parse_values", "USER_ERRORS"]
 
+#: the protocols: package data ``spikemod.protocols`` (``protocols/`` of the repository, mapped
+#: in by setup.py), or ``$SPIKEMOD_PROTOCOLS``
 PROTOCOLS_DIR = Path(os.environ.get("SPIKEMOD_PROTOCOLS",
-                                    Path(__file__).resolve().parent.parent / "protocols"))
+                                    str(importlib.resources.files("spikemod.protocols"))))
 
 
 class UsageError(ValueError):
