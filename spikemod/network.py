@@ -21,9 +21,16 @@ Geometry (``connectivity.geometry``):
   that of the W25 ring (``sheet.ring_n_exc``/``ring_n_inh`` cells), so the operating point does
   not move with network size while the synapse count grows only linearly.
 
-Drive is Brian2 ``PoissonGroup`` input, one source per target neuron with its own rate (one-to-one
-synapses), so stimulus selectivity is a rate profile over the ring/sheet
-(:meth:`Microcircuit.selective_rates`) and rates can be changed between runs.
+Matrix thalamus [W25]: ``ceil(n_exc/pocket_size)`` Izhikevich cells per copy; each receives E->th
+AMPA (``ETh_w``) from its pocket of ``pocket_size`` consecutive pyramidal cells and projects AMPA +
+NMDA (``ThD_w``) onto their apical dendrites. In ``coupling='thalamic'`` mode each thalamic spike
+also sets the coupling ``g_c += (1 - g_c)`` (decay ``coupling.tau_gc``, :mod:`spikemod.cells`).
+
+Drive is W25's: Poisson counts per time step (``poissrnd(rate*DT)``), one source per target
+neuron with its own rate (:func:`drive_source`, read by the cells through linked variables and
+added to their conductances at the start of the step), so stimulus selectivity is a rate profile
+over the ring/sheet (:meth:`Microcircuit.selective_rates`, :func:`w25_selectivity`) and rates can
+be changed between runs. ``eyes=True`` adds W25's rivalry input (two shared trains per copy).
 
 Plasticity on E->E (``stdp`` section; MODEL.md s3): pair-based all-to-all traces with
 ``A_+ = A_plus w_max``, ``A_- = A_minus_ratio A_+`` and hard bounds ``[0, w_max]``. The plastic
@@ -45,11 +52,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from brian2 import Network, PoissonGroup, Synapses, nS
+from brian2 import Network, NeuronGroup, Synapses, linked_var, ms, nS
 
-from spikemod.cells import make_interneuron, make_pyramidal
+from spikemod.cells import make_interneuron, make_pyramidal, make_thalamus
 
-__all__ = ["Microcircuit", "build_microcircuit", "ring_kernel", "STDP_PARAMS"]
+__all__ = ["Microcircuit", "build_microcircuit", "ring_kernel", "STDP_PARAMS", "w25_selectivity",
+           "drive_source", "thalamic_pockets"]
 
 #: variables every microcircuit neuron carries: position (ring: unit circle; sheet: fraction
 #: of the side) and the neuromodulatory signal read by three-factor plasticity
@@ -109,8 +117,9 @@ def ring_kernel(d, A, sigma):
 
 
 def _ring_total(A, sigma, n):
-    """Summed ring weight onto one neuron from ``n`` evenly spaced presynaptic cells."""
-    theta = 2 * np.pi * np.arange(n) / n
+    """Summed ring weight onto the first neuron of a W25 ring of ``n`` cells
+    (``linspace(0, 2 pi, n)``, self-connection included)."""
+    theta = np.linspace(0, 2 * np.pi, n)
     chord = 2 * np.abs(np.sin(theta / 2))
     return float(np.sum(ring_kernel(chord, A, sigma)))
 
@@ -133,6 +142,8 @@ class Microcircuit:
     three_factor: bool
     objects: list = field(default_factory=list)
     shared_inputs: int | None = None
+    thal: object = None
+    coupling: str = "fixed"
 
     def network(self, *extra) -> Network:
         """A Brian2 Network holding the circuit and ``extra`` objects (monitors ...)."""
@@ -154,13 +165,13 @@ class Microcircuit:
         pre, post = {"EE": ("pyr", "pyr"), "EPV": ("pyr", "pv"), "ESOM": ("pyr", "som"),
                      "PVE": ("pv", "pyr"), "SOME": ("som", "pyr")}[key]
         n_pre, n_post = self.sizes[pre], self.sizes[post]
-        return self.copies * n_pre * (n_post - 1 if key == "EE" else n_post)
+        return self.copies * n_pre * n_post
 
     @property
     def populations(self) -> dict:
         """``{name: group}`` of the populations that exist (size > 0)."""
-        return {k: g for k, g in (("pyr", self.pyr), ("pv", self.pv), ("som", self.som))
-                if g is not None}
+        return {k: g for k, g in (("pyr", self.pyr), ("pv", self.pv), ("som", self.som),
+                                  ("thal", self.thal)) if g is not None}
 
     def distance(self, pop: str, center) -> np.ndarray:
         """Distance of each cell of one copy of ``pop`` from ``center`` (ring: angle, rad;
@@ -202,8 +213,8 @@ def fixed_indegree_overrides(model, n_exc, reference_n_exc=10000) -> list[str]:
 
 
 def _positions(n, copies, geometry, rng):
-    if geometry == "ring":
-        theta = 2 * np.pi * np.arange(n) / n
+    if geometry == "ring":      # W25: theta = linspace(0, 2 pi, n) (first and last coincide)
+        theta = np.linspace(0, 2 * np.pi, n)
         xy = np.column_stack([np.cos(theta), np.sin(theta)])
     else:
         xy = rng.uniform(0, 1, size=(n, 2))
@@ -286,17 +297,65 @@ def _connect(syn, model, geometry, path, n_pre_copy, n_pre, n_post, weight_vars,
         setattr(syn, var, f"{float(w_peak * scale)!r}*nS*{kernel}")
 
 
-def build_microcircuit(model, *, n_exc=None, n_pv=None, n_som=None, geometry=None, copies=None,
-                       stdp=None, three_factor=None, rng_seed=None, shared_inputs=None,
+#: a drive source: per-source Poisson rate and this step's spike count, drawn at the start of
+#: the step (before the cells add it to their conductances, W25's poissrnd(rate*dt))
+DRIVE_SOURCE_EQS = """
+rates : Hz
+count : 1
+"""
+
+
+def drive_source(n, rate, name, ramp=None) -> NeuronGroup:
+    """``n`` Poisson sources whose ``count`` is a Poisson number of spikes per step (W25's
+    ``poissrnd(rate*DT)``; more than one spike per step is possible). Cells read ``count``
+    through a linked variable. ``ramp``: the rate rises linearly from 0 over that time (W25
+    rivalry's 500 ms burn-in)."""
+    src = NeuronGroup(n, DRIVE_SOURCE_EQS + ("ramp : second (shared, constant)\n" if ramp is not None else ""),
+                      name=name)
+    src.rates = rate
+    draw = "count = poisson(rates*dt)"
+    if ramp is not None:
+        src.ramp = ramp
+        draw = "count = poisson(rates*dt*clip(t/ramp, 0, 1))"
+    src.run_regularly(draw, when="before_groups", order=-1, name=f"{name}_draw")
+    return src
+
+
+def w25_selectivity(n, centre, width):
+    """W25's stimulus selectivity over neuron indices, ``exp(-((n - n0)/width)^2)`` with
+    1-based ``n = 1 ... N`` and no wrap-around (TD_Stimulus.m, BR_Stimulus.m)."""
+    idx = np.arange(1, int(n) + 1)
+    return np.exp(-((idx - float(centre)) / float(width)) ** 2)
+
+
+def thalamic_pockets(n_exc, pocket_size):
+    """Pocket (thalamic cell) of each pyramidal cell of one copy: W25 assigns cells
+    ``m*pocket_size ... m*pocket_size + pocket_size - 1`` to thalamic cell ``m``."""
+    return np.arange(int(n_exc)) // int(pocket_size)
+
+
+def _drive_code(targets):
+    """Statements adding this step's Poisson counts to the conductances."""
+    return "".join(f"{g} += {w}*({n})\n" for g, w, n in targets)
+
+
+def build_microcircuit(model, *, n_exc=None, n_pv=None, n_som=None, n_thal=None, geometry=None,
+                       copies=None, stdp=None, three_factor=None, rng_seed=None,
+                       shared_inputs=None, coupling=None, eyes=False,
                        name: str = "mc") -> Microcircuit:
-    """Build the L5 microcircuit from ``model`` (sections ``connectivity``, ``sheet``,
-    ``drive``, ``stdp``, the cell sections and ``synapses``).
+    """Build the L5 microcircuit from ``model``: W25's thalamocortical ring (pyramidal cells,
+    PV basket cells, matrix thalamus) with RG25's SOM cells on top, or its 2-D sheet form.
 
     Parameters
     ----------
     model : spikemod.params.Model
+        Sections ``connectivity``, ``sheet``, ``drive``, ``stdp``, the cell sections,
+        ``thalamus`` and ``synapses``.
     n_exc, n_pv, n_som : int, optional
         Population sizes per copy (default: ``connectivity.n_exc`` ...).
+    n_thal : int, optional
+        Thalamic cells per copy (default ``ceil(n_exc/pocket_size)`` when
+        ``connectivity.n_thal > 0``, else 0). Must cover the pockets.
     geometry : {'ring', 'sheet'}, optional
         Default ``connectivity.geometry``.
     copies : int, optional
@@ -308,14 +367,36 @@ def build_microcircuit(model, *, n_exc=None, n_pv=None, n_som=None, geometry=Non
     shared_inputs : int, optional
         Common random numbers across copies (default None: every copy has its own drive and
         its own random connectivity). With ``s`` (a divisor of ``copies``) there are ``s``
-        drive sets and copy ``c`` receives set ``c % s``: every drive ``PoissonGroup`` has
+        drive sets and copy ``c`` receives set ``c % s``: every drive source group has
         ``s x`` (cells per copy) sources, and source ``i`` drives cell ``i`` of every copy of
         its set. The connectivity is drawn once (NumPy, ``rng_seed``) and repeated in every
         copy, so copies of one set differ only in what the caller changes (and the
         pyramidal cells' own coupling draws).
+    coupling : {'thalamic', 'fixed'}, optional
+        Default ``coupling.mode``; 'fixed' when there is no thalamus.
+    eyes : bool
+        Add W25's rivalry input: two shared Poisson trains per copy (``drive['eyes']``, sources
+        ``2c`` = left and ``2c + 1`` = right of copy ``c``, 500 ms linear ramp) onto the
+        pyramidal somata, weighted per cell by ``sel_left``/``sel_right`` (AMPA + NMDA,
+        ``drive.w_ff`` per spike).
 
+    Returns
+    -------
+    Microcircuit
+
+    Raises
+    ------
+    ValueError
+        For an unknown geometry or coupling mode, fewer than one pyramidal cell, too few
+        thalamic cells for the pockets, or ``shared_inputs`` not a divisor of ``copies``.
+
+    Notes
+    -----
     Must be called inside :func:`spikemod.device.simulation` (device and ``dt`` set). Drive
-    rates start at ``drive.rate_soma`` (uniform, no selectivity) and ``drive.rate_dend``.
+    rates start at ``drive.rate_soma`` (uniform, no selectivity) and ``drive.rate_dend``;
+    set ``mc.drive[key].rates`` to change them. W25 details kept: E->E self-connections,
+    no synaptic delay (``connectivity.delay_*`` = 0), E->I AMPA and NMDA with the same kernel,
+    ring positions ``linspace(0, 2 pi, n)``.
     """
     geometry = geometry or model["connectivity.geometry"]
     if geometry not in ("ring", "sheet"):
@@ -326,6 +407,19 @@ def build_microcircuit(model, *, n_exc=None, n_pv=None, n_som=None, geometry=Non
              "som": int(n_som if n_som is not None else model["connectivity.n_som"])}
     if sizes["pyr"] < 1:
         raise ValueError(f"n_exc = {sizes['pyr']} is not allowed (at least 1 pyramidal cell)")
+    pocket = int(model["connectivity.pocket_size"])
+    pockets = thalamic_pockets(sizes["pyr"], pocket)
+    if n_thal is None:
+        n_thal = int(pockets[-1]) + 1 if int(model["connectivity.n_thal"]) > 0 else 0
+    sizes["thal"] = int(n_thal)
+    if 0 < sizes["thal"] <= pockets[-1]:
+        raise ValueError(f"n_thal = {sizes['thal']} is not allowed (at least "
+                         f"{int(pockets[-1]) + 1} thalamic cells for {sizes['pyr']} pyramidal "
+                         f"cells in pockets of {pocket})")
+    coupling = coupling or (model["coupling.mode"] if sizes["thal"] else "fixed")
+    if coupling == "thalamic" and not sizes["thal"]:
+        raise ValueError("coupling 'thalamic' is not allowed without thalamic cells "
+                         "(connectivity.n_thal = 0): use 'fixed'")
     plastic = bool(model["stdp.enabled"] if stdp is None else stdp)
     three = bool(model["stdp.three_factor"] if three_factor is None else three_factor)
     rng = np.random.default_rng(rng_seed)
@@ -334,12 +428,28 @@ def build_microcircuit(model, *, n_exc=None, n_pv=None, n_som=None, geometry=Non
         raise ValueError(f"shared_inputs = {shared_inputs} is not allowed (a divisor of "
                          f"copies = {copies})")
 
+    # external Poisson drive: counts read through linked variables (one source per cell, or
+    # per cell of a shared set), added to the conductances at the start of each step
+    drive_eqs = "n_ff : 1 (linked)\nw_ff : siemens (shared, constant)\n"
+    pyr_eqs = drive_eqs + "n_fb : 1 (linked)\nw_fb : siemens (shared, constant)\n"
+    pyr_ff = "n_ff"
+    if eyes:
+        pyr_eqs += ("n_left : 1 (linked)\nn_right : 1 (linked)\n"
+                    "sel_left : 1 (constant)\nsel_right : 1 (constant)\n")
+        pyr_ff = "n_ff + sel_left*n_left + sel_right*n_right"
+    pyr_drive = _drive_code([("g_ampa_s", "w_ff", pyr_ff), ("g_nmda_s", "w_ff", pyr_ff),
+                             ("g_ampa_d", "w_fb", "n_fb"), ("g_nmda_d", "w_fb", "n_fb")])
+    inh_drive = _drive_code([("g_ampa", "w_ff", "n_ff"), ("g_nmda", "w_ff", "n_ff")])
+
     pyr = make_pyramidal(sizes["pyr"] * copies, model, synaptic=True, name=f"{name}_pyr",
-                         extra_eqs=POSITION_EQS)
+                         extra_eqs=POSITION_EQS + pyr_eqs, coupling=coupling,
+                         drive_code=pyr_drive)
     groups = {"pyr": pyr}
     for kind in ("pv", "som"):
         groups[kind] = (make_interneuron(sizes[kind] * copies, model, kind, synaptic=True,
-                                         name=f"{name}_{kind}", extra_eqs=POSITION_EQS)
+                                         name=f"{name}_{kind}",
+                                         extra_eqs=POSITION_EQS + drive_eqs,
+                                         drive_code=inh_drive)
                         if sizes[kind] > 0 else None)
     positions = {}
     for pop, g in groups.items():
@@ -348,7 +458,12 @@ def build_microcircuit(model, *, n_exc=None, n_pv=None, n_som=None, geometry=Non
         xy, copy = _positions(sizes[pop], copies, geometry, rng)
         g.x, g.y, g.copy = xy[:, 0], xy[:, 1], copy
         positions[pop] = xy[:sizes[pop]]   # the same layout in every copy
-    objects = [g for g in groups.values() if g is not None]
+    thal = None
+    if sizes["thal"]:
+        thal = make_thalamus(sizes["thal"] * copies, model, name=f"{name}_thal",
+                             extra_eqs="copy : integer (constant)\n")
+        thal.copy = np.repeat(np.arange(copies), sizes["thal"])
+    objects = [g for g in groups.values() if g is not None] + ([thal] if thal else [])
 
     def shared(pre, post):
         return None if shared_inputs is None else (positions[pre], positions[post], copies, rng)
@@ -358,7 +473,7 @@ def build_microcircuit(model, *, n_exc=None, n_pv=None, n_som=None, geometry=Non
                         float(model["connectivity.EE_nmda_scale"]))
     synapses = {}
 
-    # E -> E onto the soma, optionally plastic
+    # E -> E onto the soma (W25 keeps self-connections), optionally plastic
     if plastic:
         eqs = STDP_PARAMS + (THREE_FACTOR_EQS if three else "w : siemens\n")
         on_pre, on_post = ((THREE_FACTOR_PRE, THREE_FACTOR_POST) if three
@@ -370,7 +485,7 @@ def build_microcircuit(model, *, n_exc=None, n_pv=None, n_som=None, geometry=Non
                       on_pre="g_ampa_s_post += w\ng_nmda_s_post += r_nmda*w",
                       delay=dly["EE"], name=f"{name}_EE")
     _connect(ee, model, geometry, "EE", sizes["pyr"], sizes["pyr"] * copies,
-             sizes["pyr"] * copies, {"w": ampa_ee}, self_conn=False, shared=shared("pyr", "pyr"))
+             sizes["pyr"] * copies, {"w": ampa_ee}, self_conn=True, shared=shared("pyr", "pyr"))
     ee.r_nmda = nmda_ee / ampa_ee if ampa_ee > 0 else 0.0
     if plastic:
         w_max = model["stdp.w_max"]
@@ -406,34 +521,56 @@ def build_microcircuit(model, *, n_exc=None, n_pv=None, n_som=None, geometry=Non
         _connect(s, model, geometry, "IE", sizes[kind], sizes[kind] * copies,
                  sizes["pyr"] * copies, {"w": scale}, self_conn=True, shared=shared(kind, "pyr"))
         synapses[key] = s
+
+    # matrix thalamus [W25]: E -> thalamus AMPA and thalamus -> apical dendrite AMPA + NMDA
+    # within pockets; in thalamic mode each thalamic spike sets the coupling towards 1
+    if thal is not None:
+        offs_e = np.repeat(np.arange(copies) * sizes["pyr"], sizes["pyr"])
+        i_e = np.tile(np.arange(sizes["pyr"]), copies) + offs_e
+        j_t = np.tile(pockets, copies) + np.repeat(np.arange(copies) * sizes["thal"], sizes["pyr"])
+        eth = Synapses(pyr, thal, "w : siemens (shared, constant)", on_pre="g_ampa_post += w",
+                       name=f"{name}_ETh")
+        eth.connect(i=i_e, j=j_t)
+        eth.w = model["connectivity.ETh_w"]
+        thd_pre = "g_ampa_d_post += w\ng_nmda_d_post += w"
+        if coupling == "thalamic":
+            thd_pre += "\ng_c_post += 1 - g_c_post"
+        thd = Synapses(thal, pyr, "w : siemens (shared, constant)", on_pre=thd_pre,
+                       name=f"{name}_ThD")
+        thd.connect(i=j_t, j=i_e)
+        thd.w = model["connectivity.ThD_w"]
+        synapses["ETh"], synapses["ThD"] = eth, thd
     objects += list(synapses.values())
 
-    # Poisson drive: one source per target cell (one-to-one), per-cell rates
+    # Poisson drive sources (one per target cell, or per cell of a shared set)
     drive = {}
     w_ff, w_fb = model["drive.w_ff"], model["drive.w_fb"]
-    w_inh = w_ff * float(model["drive.w_ff_inh_scale"])
-    specs = [("ff_pyr", pyr, w_ff, "g_ampa_s_post += w_in\ng_nmda_s_post += w_in",
-              model["drive.rate_soma"]),
-             ("fb_pyr", pyr, w_fb, "g_ampa_d_post += w_in\ng_nmda_d_post += w_in",
-              model["drive.rate_dend"])]
+    pyr.w_ff, pyr.w_fb = w_ff, w_fb
+    specs = [("ff_pyr", pyr, "n_ff", model["drive.rate_soma"]),
+             ("fb_pyr", pyr, "n_fb", model["drive.rate_dend"])]
     for kind in ("pv", "som"):
         if groups[kind] is not None:
-            specs.append((f"ff_{kind}", groups[kind], w_inh,
-                          "g_ampa_post += w_in\ng_nmda_post += w_in", model["drive.rate_soma"]))
-    for key, target, weight, on_pre, rate in specs:
-        n_src = len(target) // copies * sets
-        src = PoissonGroup(n_src, rates=rate, name=f"{name}_{key}")
-        syn = Synapses(src, target, "w_in : siemens (shared, constant)", on_pre=on_pre,
-                       name=f"{name}_{key}_syn")
-        if shared_inputs is None:
-            syn.connect(j="i")
-        else:   # source i -> cell i of its set in every repetition of the sets
-            syn.connect(j=f"i + k*{n_src} for k in range({copies // sets})")
-        syn.w_in = weight
+            groups[kind].w_ff = w_ff * float(model["drive.w_ff_inh_scale"])
+            specs.append((f"ff_{kind}", groups[kind], "n_ff", model["drive.rate_soma"]))
+    for key, target, var, rate in specs:
+        n_cell = len(target) // copies
+        src = drive_source(n_cell * sets, rate, f"{name}_{key}")
+        # cell k of copy c reads source k of set c % sets
+        index = np.tile(np.arange(n_cell), copies) + np.repeat(np.arange(copies) % sets, n_cell) * n_cell
+        setattr(target, var, linked_var(src, "count", index=index))
         drive[key] = src
-        objects += [src, syn]
+        objects.append(src)
+    if eyes:
+        src = drive_source(2 * copies, 0 * model["drive.rate_soma"], f"{name}_eyes",
+                           ramp=500 * ms)
+        c = np.repeat(np.arange(copies), sizes["pyr"])
+        pyr.n_left = linked_var(src, "count", index=2 * c)
+        pyr.n_right = linked_var(src, "count", index=2 * c + 1)
+        drive["eyes"] = src
+        objects.append(src)
 
     return Microcircuit(model=model, geometry=geometry, copies=copies, sizes=sizes, pyr=pyr,
                         pv=groups["pv"], som=groups["som"], synapses=synapses, drive=drive,
                         positions=positions, plastic=plastic, three_factor=three,
-                        objects=objects, shared_inputs=shared_inputs)
+                        objects=objects, shared_inputs=shared_inputs, thal=thal,
+                        coupling=coupling)

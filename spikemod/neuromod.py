@@ -10,9 +10,12 @@ the pool (a ``run_regularly`` at the start of the step) and copied by the summed
 The documented mappings (``ref``: value at the basal,
 modulator-free steady state, where each mapping returns the cell's own parameter):
 
-* ``hcn_coupling`` (pyramidal): cAMP -> HCN open fraction h -> coupling,
-  ``g_c = clip(gc_basal + gc_hcn (1 - h/h_ref), 0, 1)``: alpha2A/Gi lowers cAMP, closes HCN,
-  raises coupling and bursting; beta1/Gs does the opposite [S21 Fig. 3b];
+* ``hcn_coupling`` (pyramidal): cAMP -> HCN open fraction h -> coupling. Fixed coupling:
+  ``g_c = clip(gc_basal + gc_hcn (1 - h/h_ref), 0, 1)``; W25's thalamus-driven coupling
+  (``coupling.mode = 'thalamic'``): its decay time, ``tau_gc = tau_gc0 clip(1 + tau_gc_hcn
+  (1 - h/h_ref), 0.05, 20)``, so closed HCN keeps a thalamic kick's coupling longer (W25's
+  ceiling of 1 and its thalamic drive are left as published). Either way alpha2A/Gi lowers
+  cAMP, closes HCN, raises coupling and bursting; beta1/Gs does the opposite [S21 Fig. 3b];
 * ``hcn_leak`` (pyramidal): ``g_Ld = g_Ld0 (1 + f_hcn (h/h_ref - 1))``, the HCN share of the
   apical dendrite's resting conductance;
 * ``ca_depolarisation``: Gq -> IP3 -> Ca -> resting potential, ``vr = vr0 + dvr_Ca Ca``
@@ -48,7 +51,7 @@ __all__ = ["Neuromodulation", "attach", "EFFECTS", "effect_targets", "scale_weig
 
 #: effect switch -> (cell variables written, populations it applies to)
 EFFECTS = {
-    "hcn_coupling": (("g_c",), ("pyr",)),
+    "hcn_coupling": (("g_c", "tau_gc"), ("pyr",)),
     "hcn_leak": (("g_Ld",), ("pyr",)),
     "ca_depolarisation": (("vr",), ("pyr", "pv", "som")),
     "nicotinic_depolarisation": (("vr",), ("pyr", "pv", "som")),
@@ -60,6 +63,7 @@ EFFECTS = {
 #: effective-parameter expressions, evaluated in the second-messenger group
 _EXPR = {
     "g_c": ("clip(gc_basal + gc_hcn*(1 - h_HCN/h_ref), 0, 1)", "1"),
+    "tau_gc": ("tau_gc0*clip(1 + tau_gc_hcn*(1 - h_HCN/h_ref), 0.05, 20)", "second"),
     "g_Ld": ("g_Ld0*(1 + f_hcn*(h_HCN/h_ref - 1))", "siemens"),
     "vr": ("vr0 + on_ca_depol*dvr_Ca*Ca + on_nic*dvr_nACh*R_nACh", "volt"),
     "d": ("d0*(1 + sk_Ca*Ca)", "amp"),
@@ -71,6 +75,8 @@ _EXPR = {
 _EFFECT_PARAMS = """
 gc_basal : 1 (shared, constant)
 gc_hcn : 1 (shared, constant)
+tau_gc_hcn : 1 (shared, constant)
+tau_gc0 : second (shared, constant)
 h_ref : 1 (shared, constant)
 f_hcn : 1 (shared, constant)
 dvr_Ca : volt*meter**3/mole (shared, constant)
@@ -92,11 +98,16 @@ tau_nmda0 : second (shared, constant)
 
 def effect_targets(model, pop: str, group=None) -> list[str]:
     """Cell variables written for population ``pop`` with the model's switches (and that the
-    group has, e.g. ``tau_nmda`` only for synaptic cells)."""
+    group has, e.g. ``tau_nmda`` only for synaptic cells). HCN acts on ``tau_gc`` in groups
+    with thalamus-driven coupling (they have ``tau_gc``), on ``g_c`` otherwise."""
     out = []
+    thalamic = group is not None and "tau_gc" in group.variables
+    skip = "g_c" if thalamic else "tau_gc"
     for switch, (targets, pops) in EFFECTS.items():
         if pop in pops and model[f"effects.{switch}"]:
             for t in targets:
+                if t == skip:
+                    continue
                 if t not in out and (group is None or t in group.variables):
                     out.append(t)
     return out
@@ -141,7 +152,8 @@ def attach(cells, model, pop: str, name: str | None = None) -> Neuromodulation:
                          when="start", name=f"{name}_effect_values")
     ref = basal_reference(model, dens)
     gp.h_ref, gp.PKA_ref = float(ref["h_HCN"]), float(ref["PKA"])
-    for k in ("gc_basal", "gc_hcn", "f_hcn", "dvr_Ca", "dvr_nACh", "sk_Ca", "dvt_PKA",
+    gp.tau_gc0 = model["coupling.tau_gc"]
+    for k in ("gc_basal", "gc_hcn", "tau_gc_hcn", "f_hcn", "dvr_Ca", "dvr_nACh", "sk_Ca", "dvt_PKA",
               "nmda_PKA"):
         setattr(gp, k, eff[k])
     gp.on_ca_depol = float(bool(eff["ca_depolarisation"]))

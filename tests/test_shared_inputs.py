@@ -9,7 +9,8 @@ from spikemod.network import build_microcircuit
 from spikemod.params import DEFAULT_MODEL, load_model
 
 PRE_POST = {"EE": ("pyr", "pyr"), "EPV": ("pyr", "pv"), "ESOM": ("pyr", "som"),
-            "PVE": ("pv", "pyr"), "SOME": ("som", "pyr")}
+            "PVE": ("pv", "pyr"), "SOME": ("som", "pyr"), "ETh": ("pyr", "thal"),
+            "ThD": ("thal", "pyr")}
 
 
 def _pairs(syn, n_pre, n_post, copy):
@@ -23,7 +24,8 @@ def test_shared_inputs_repeat_connectivity_and_drive_per_set():
     m = load_model(DEFAULT_MODEL)
     m.set("connectivity.geometry", "sheet")
     with simulation("runtime", seed=3, dt=m["sim.dt"]):
-        mc = build_microcircuit(m, n_exc=40, copies=4, shared_inputs=2, rng_seed=3)
+        mc = build_microcircuit(m, n_exc=40, copies=4, shared_inputs=2, rng_seed=3,
+                                coupling="fixed")
         for key, syn in mc.synapses.items():
             n_pre, n_post = (mc.sizes[p] for p in PRE_POST[key])
             first = _pairs(syn, n_pre, n_post, 0)
@@ -35,7 +37,8 @@ def test_shared_inputs_repeat_connectivity_and_drive_per_set():
         mc.network(mon).run(0.3 * second)
         counts = np.bincount(np.asarray(mon.i[:]), minlength=160).reshape(4, 40)
     # copies 0 and 2 (set 0) and 1 and 3 (set 1) see the same input spikes: without any
-    # difference between them they differ only through the cells' own coupling draws
+    # difference between them they differ only through the cells' own coupling draws (none
+    # at the fixed coupling g_c = 1)
     assert np.abs(counts[0] - counts[2]).sum() <= 0.05 * counts[0].sum()
     assert np.abs(counts[1] - counts[3]).sum() <= 0.05 * counts[1].sum()
     assert counts[1].sum() > 1.2 * counts[0].sum()           # set 1 has the higher drive
