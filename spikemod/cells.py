@@ -154,7 +154,7 @@ d : amp
 """
 
 
-def conductance_eqs(suffix: str, voltage: str) -> str:
+def conductance_eqs(suffix: str, voltage: str, soma: bool = False) -> str:
     """AMPA, NMDA (magnesium gate on ``voltage``) and GABA_A conductances of one compartment.
 
     Instantaneous rise, exponential decay [W25]. Synapses increment ``g_ampa{suffix}`` etc.; the
@@ -162,24 +162,36 @@ def conductance_eqs(suffix: str, voltage: str) -> str:
     (NMDA weighted by the magnesium gate, as W25's ``g_syn_tot``). The magnesium gate is
     B(v) = x^2/(1 + x^2), x = (v + mg_v_offset)/mg_v_scale [W25]. The decay is applied at the
     start of each step (:func:`decay_code`).
+
+    A somatic compartment (``soma=True``) keeps the external (Poisson) NMDA conductance
+    ``g_nmda_x{suffix}`` apart from the recurrent one, because W25's rivalry simulator
+    (LVBR/ThalamoCorticalNetSimulator.m) caps each gated NMDA conductance separately,
+    ``min(B g_NMDA, 85 nS)`` and ``min(B I_ext_NMDA, 85 nS)``: ``nmda_cap`` (``synapses`` section;
+    infinite in the threshold-detection simulator and by default).
     """
     s, v = suffix, voltage
+    if soma:
+        nmda = f"(clip(B_mg{s}*g_nmda{s}, 0*nS, nmda_cap) + clip(B_mg{s}*g_nmda_x{s}, 0*nS, nmda_cap))"
+        extra = f"g_nmda_x{s} : siemens\nnmda_cap : siemens\n"
+    else:
+        nmda, extra = f"B_mg{s}*g_nmda{s}", ""
     return f"""
-I_syn{s} = g_ampa{s}*(E_ampa - {v}) + g_nmda{s}*B_mg{s}*(E_nmda - {v}) + g_gaba{s}*(E_gaba - {v}) : amp
-g_syn{s} = g_ampa{s} + B_mg{s}*g_nmda{s} + g_gaba{s} : siemens
+I_syn{s} = g_ampa{s}*(E_ampa - {v}) + {nmda}*(E_nmda - {v}) + g_gaba{s}*(E_gaba - {v}) : amp
+g_syn{s} = g_ampa{s} + {nmda} + g_gaba{s} : siemens
 B_mg{s} = ((({v} + mg_v_offset)/mg_v_scale)**2) / (1 + (({v} + mg_v_offset)/mg_v_scale)**2) : 1
 g_ampa{s} : siemens
 g_nmda{s} : siemens
 g_gaba{s} : siemens
-"""
+""" + extra
 
 
-def decay_code(suffix: str) -> str:
+def decay_code(suffix: str, soma: bool = False) -> str:
     """One forward-Euler decay step of a compartment's conductances (W25: before they act)."""
     s = suffix
     return (f"g_ampa{s} = g_ampa{s}*(1 - dt/tau_ampa)\n"
             f"g_nmda{s} = g_nmda{s}*(1 - dt/tau_nmda)\n"
-            f"g_gaba{s} = g_gaba{s}*(1 - dt/tau_gaba)\n")
+            + (f"g_nmda_x{s} = g_nmda_x{s}*(1 - dt/tau_nmda)\n" if soma else "")
+            + f"g_gaba{s} = g_gaba{s}*(1 - dt/tau_gaba)\n")
 
 
 SYNAPSE_PARAMS = """
@@ -263,7 +275,8 @@ def make_pyramidal(n: int, model, synaptic: bool = False, name: str = "pyr",
                           g_syn="+ g_syn_s" if synaptic else "")
     eqs += DEND_EQS.format(dend_syn="+ I_syn_d" if synaptic else "")
     if synaptic:
-        eqs += conductance_eqs("_s", "v") + conductance_eqs("_d", "v_d") + SYNAPSE_PARAMS
+        eqs += (conductance_eqs("_s", "v", soma=True) + conductance_eqs("_d", "v_d")
+                + SYNAPSE_PARAMS)
     thalamic = coupling == "thalamic"
     if thalamic:
         eqs += THALAMIC_COUPLING_EQS
@@ -272,7 +285,7 @@ def make_pyramidal(n: int, model, synaptic: bool = False, name: str = "pyr",
                         method=_method(model), name=name, **kwds)
     step = drive_code + "g_adapt = g_adapt*(1 - dt/tau_adapt)\n"
     if synaptic:
-        step += decay_code("_s") + decay_code("_d")
+        step += decay_code("_s", soma=True) + decay_code("_d")
     if thalamic:
         step += "g_c = g_c*(1 - dt/tau_gc)\n"
     step += "bap_gate = int(rand() < g_c)\n"
@@ -323,13 +336,13 @@ def _izhikevich(n, model, section, synaptic, name, extra_eqs, drive_code, b_gate
                                 implicit=_implicit(model) if synaptic else "0",
                                 g_syn="g_syn" if synaptic else "0*nS", b_gate=b_gate)
     if synaptic:
-        eqs += conductance_eqs("", "v") + SYNAPSE_PARAMS
+        eqs += conductance_eqs("", "v", soma=True) + SYNAPSE_PARAMS
     eqs += extra_eqs
     group = NeuronGroup(n, eqs, threshold="v >= v_peak + v_peak_u*u",
                         reset="v = c + c_u*u\nu += d", method=_method(model),
                         name=name, **kwds)
     if synaptic:
-        group.run_regularly(drive_code + decay_code(""), when="before_groups",
+        group.run_regularly(drive_code + decay_code("", soma=True), when="before_groups",
                             name=f"{name}_step")
     set_parameters(group, model.section(section))
     if synaptic:
