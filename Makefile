@@ -1,11 +1,12 @@
-# spikemod: two commands, both create the environment (.venv, Python >= 3.12) when missing.
+# spikemod: make demo, make test, make test-fast; each creates the environment (.venv, Python >= 3.12) when missing.
 #   make demo   run the fi-gain protocol on the default model -> results/fi-gain/
 #   make test   run the test suite
+#   make test-fast   the quick loop: the tests not marked slow (tests/conftest.py), < 2 min
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test env clean
+.PHONY: demo test test-fast env clean
 
 env: $(STAMP)
 
@@ -22,6 +23,9 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -q -p no:logging $(PYTEST_ARGS)
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -q -p no:logging -m "not slow" $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) results
