@@ -44,8 +44,34 @@ def sort_by_neuron(ids, times):
 
 
 def detect_bursts(ids, times, max_isi: float = MAX_ISI_S, min_spikes: int = MIN_SPIKES) -> dict:
-    """Bursts of all neurons: dict of equal-length arrays ``neuron``, ``start_s``, ``stop_s``
-    (first and last spike time), ``n_spikes``; ordered by neuron, then time."""
+    """Bursts of all neurons: runs of at least ``min_spikes`` spikes with every ISI <= ``max_isi``.
+
+    Parameters
+    ----------
+    ids, times : array_like
+        Canonical spikes: neuron index and time (s) of each spike, equal lengths.
+    max_isi : float
+        Largest interval (s) within a burst (default 0.015).
+    min_spikes : int
+        Fewest spikes in a burst (default 2).
+
+    Returns
+    -------
+    dict
+        Equal-length arrays ``neuron``, ``start_s``, ``stop_s`` (first and last spike time),
+        ``n_spikes``; ordered by neuron, then time.
+
+    Raises
+    ------
+    ValueError
+        If ``max_isi <= 0`` or ``min_spikes < 2``.
+
+    Example
+    -------
+    >>> b = detect_bursts([0, 0, 0, 0, 1], [0.100, 0.105, 0.110, 0.500, 0.2])
+    >>> b["neuron"].tolist(), b["n_spikes"].tolist(), b["start_s"].tolist()
+    ([0], [3], [0.1])
+    """
     if max_isi <= 0:
         raise ValueError(f"max_isi {max_isi!r} must be > 0 s")
     if int(min_spikes) < 2:
@@ -65,10 +91,36 @@ def detect_bursts(ids, times, max_isi: float = MAX_ISI_S, min_spikes: int = MIN_
 
 def burst_stats(ids, times, n, t_start, t_stop, max_isi: float = MAX_ISI_S,
                 min_spikes: int = MIN_SPIKES) -> dict:
-    """Population burst summary over ``[t_start, t_stop)``:
+    """Population burst summary over ``[t_start, t_stop)``.
 
-    ``burst_rate_Hz`` (bursts per neuron per second), ``burst_spike_fraction`` (spikes in bursts
-    / all spikes; NaN without spikes), ``bursts_per_neuron`` (array of n), ``mean_burst_spikes``.
+    Parameters
+    ----------
+    ids, times : array_like
+        Canonical spikes: neuron index and time (s) of each spike, equal lengths.
+    n : int
+        Number of neurons.
+    t_start, t_stop : float
+        Window, seconds.
+    max_isi, min_spikes
+        Burst criterion, as for :func:`detect_bursts`.
+
+    Returns
+    -------
+    dict
+        ``burst_rate_Hz`` (bursts per neuron per second), ``burst_spike_fraction`` (spikes in
+        bursts / all spikes; NaN without spikes), ``bursts_per_neuron`` (array of n),
+        ``mean_burst_spikes``.
+
+    Raises
+    ------
+    ValueError
+        If ``max_isi <= 0`` or ``min_spikes < 2``.
+
+    Example
+    -------
+    >>> s = burst_stats([0, 0, 0, 0, 1], [0.100, 0.105, 0.110, 0.500, 0.2], 2, 0.0, 1.0)
+    >>> s["burst_rate_Hz"], s["burst_spike_fraction"], s["mean_burst_spikes"]
+    (0.5, 0.6, 3.0)
     """
     ids = np.asarray(ids, dtype=np.int64)
     times = np.asarray(times, dtype=float)

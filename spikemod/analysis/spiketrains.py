@@ -52,7 +52,32 @@ def _isis(ids, times):
 
 def isi_cv(ids, times, n, min_isis: int = 2) -> np.ndarray:
     """Coefficient of variation of each neuron's ISIs (std/mean, ddof 0, as
-    ``elephant.statistics.cv``); NaN for neurons with fewer than ``min_isis`` ISIs."""
+    ``elephant.statistics.cv``); NaN for neurons with fewer than ``min_isis`` ISIs.
+
+    Parameters
+    ----------
+    ids, times : array_like
+        Canonical spikes: neuron index and time (s) of each spike, equal lengths.
+    n : int
+        Number of neurons (silent ones included).
+    min_isis : int
+        Fewest ISIs for a value (default 2).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``n`` CVs (dimensionless).
+
+    Raises
+    ------
+    IndexError
+        If ``ids`` and ``times`` differ in length or an id is ``>= n``.
+
+    Example
+    -------
+    >>> isi_cv([0, 0, 0, 1], [0.0, 0.1, 0.3, 0.5], 2)
+    array([0.33333333,        nan])
+    """
     owner, isi = _isis(ids, times)
     k = np.bincount(owner, minlength=n)[:n].astype(float)
     s1 = np.bincount(owner, weights=isi, minlength=n)[:n]
@@ -65,7 +90,30 @@ def isi_cv(ids, times, n, min_isis: int = 2) -> np.ndarray:
 
 def isi_lv(ids, times, n) -> np.ndarray:
     """Local variation LV = 3/(k-1) sum ((I_i - I_i+1)/(I_i + I_i+1))^2 of each neuron's ISIs
-    [Shinomoto et al. 2003], as ``elephant.statistics.lv``; NaN with fewer than 2 ISIs."""
+    [Shinomoto et al. 2003], as ``elephant.statistics.lv``; NaN with fewer than 2 ISIs.
+
+    Parameters
+    ----------
+    ids, times : array_like
+        Canonical spikes: neuron index and time (s) of each spike, equal lengths.
+    n : int
+        Number of neurons (silent ones included).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``n`` LVs (1 for a Poisson train, 0 for a regular one).
+
+    Raises
+    ------
+    IndexError
+        If ``ids`` and ``times`` differ in length or an id is ``>= n``.
+
+    Example
+    -------
+    >>> isi_lv([0, 0, 0, 0], [0.0, 0.1, 0.3, 0.4], 1).round(3)          # ISIs 0.1, 0.2, 0.1
+    array([0.333])
+    """
     owner, isi = _isis(ids, times)
     pair = owner[1:] == owner[:-1]
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -80,7 +128,34 @@ def isi_lv(ids, times, n) -> np.ndarray:
 def fano_factor(ids, times, n, t_start, t_stop, counting_window: float = 0.1) -> np.ndarray:
     """Fano factor of each neuron's spike counts in consecutive ``counting_window`` (s) bins
     over ``[t_start, t_stop)`` (var/mean with ddof 0, as ``elephant.statistics.fanofactor``
-    of the per-bin pieces); NaN for silent neurons or fewer than 2 whole bins."""
+    of the per-bin pieces); NaN for silent neurons or fewer than 2 whole bins.
+
+    Parameters
+    ----------
+    ids, times : array_like
+        Canonical spikes: neuron index and time (s) of each spike, equal lengths.
+    n : int
+        Number of neurons (silent ones included).
+    t_start, t_stop : float
+        Window, seconds.
+    counting_window : float
+        Bin width, seconds (default 0.1).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``n`` Fano factors.
+
+    Raises
+    ------
+    IndexError
+        If ``ids`` and ``times`` differ in length.
+
+    Example
+    -------
+    >>> fano_factor([0, 0, 0, 0], [0.05, 0.15, 0.25, 0.35], 2, 0.0, 0.4)
+    array([ 0., nan])
+    """
     n_bins = int(np.floor((t_stop - t_start) / counting_window + 1e-9))
     if n_bins < 2:
         return np.full(n, np.nan)
@@ -98,7 +173,33 @@ def population_rate(times, n, t_start, t_stop, sampling_period: float = 1e-3,
     """Instantaneous population rate (Hz per neuron): Elephant's ``instantaneous_rate`` of the
     pooled train with a Gaussian kernel of width ``sigma`` (s), divided by ``n``.
 
-    Returns ``(t_s, rate_Hz)`` sampled every ``sampling_period`` seconds."""
+    Parameters
+    ----------
+    times : array_like
+        Spike times (s) of the whole population.
+    n : int
+        Number of neurons.
+    t_start, t_stop : float
+        Window, seconds.
+    sampling_period, sigma : float
+        Sampling step and kernel width, seconds (defaults 1 ms, 5 ms).
+
+    Returns
+    -------
+    t_s, rate_Hz : numpy.ndarray
+        Sample times and the rate per neuron, every ``sampling_period`` seconds.
+
+    Raises
+    ------
+    ValueError
+        If ``t_stop`` is before ``t_start`` (from Neo).
+
+    Example
+    -------
+    >>> t, rate = population_rate([0.1, 0.2, 0.3], 10, 0.0, 0.5)
+    >>> t.size, round(float(rate.mean()), 2)
+    (500, 0.6)
+    """
     from elephant.kernels import GaussianKernel
     from elephant.statistics import instantaneous_rate
     from neo import SpikeTrain
@@ -115,9 +216,35 @@ def population_rate(times, n, t_start, t_stop, sampling_period: float = 1e-3,
 def rate_power_spectrum(rate_Hz, sampling_period: float = 1e-3,
                         frequency_resolution: float = 2.0):
     """Power spectrum of a population rate (mean removed): ``elephant.spectral.welch_psd``
-    (Hann windows, 50 % overlap). Returns ``(freqs_Hz, psd in Hz^2/Hz)``. A signal shorter
-    than 1/``frequency_resolution`` s is analysed as one segment (resolution 1/duration);
-    fewer than 8 samples give empty arrays."""
+    (Hann windows, 50 % overlap). A signal shorter than 1/``frequency_resolution`` s is
+    analysed as one segment (resolution 1/duration); fewer than 8 samples give empty arrays.
+
+    Parameters
+    ----------
+    rate_Hz : array_like
+        A population rate, e.g. from :func:`population_rate`.
+    sampling_period : float
+        Its sampling step, seconds (default 1 ms).
+    frequency_resolution : float
+        Requested resolution, Hz (default 2).
+
+    Returns
+    -------
+    freqs_Hz, psd : numpy.ndarray
+        Frequencies and power (Hz^2/Hz).
+
+    Raises
+    ------
+    ValueError
+        From Elephant, for a non-positive ``sampling_period`` or ``frequency_resolution``.
+
+    Example
+    -------
+    >>> t = np.arange(1000) * 1e-3
+    >>> f, p = rate_power_spectrum(10 + 5 * np.sin(2 * np.pi * 40 * t))
+    >>> float(f[np.argmax(p)])
+    40.0
+    """
     from elephant.spectral import welch_psd
 
     rate_Hz = np.asarray(rate_Hz, float)
@@ -136,7 +263,36 @@ def pairwise_correlation(ids, times, n, t_start, t_stop, n_sample: int = 100,
     sample of up to ``n_sample`` active neurons (``elephant.spike_train_correlation.
     correlation_coefficient`` of an Elephant ``BinnedSpikeTrain``).
 
-    Returns the off-diagonal coefficients (one per pair), NaN-free; empty with < 2 active."""
+    Parameters
+    ----------
+    ids, times : array_like
+        Canonical spikes: neuron index and time (s) of each spike, equal lengths.
+    n : int
+        Number of neurons (silent ones included).
+    t_start, t_stop : float
+        Window, seconds.
+    n_sample : int
+        Most neurons sampled (default 100).
+    bin_size : float
+        Bin width, seconds (default 5 ms).
+    seed : int
+        Seed of the sample.
+
+    Returns
+    -------
+    numpy.ndarray
+        The off-diagonal coefficients (one per pair), NaN-free; empty with < 2 active neurons.
+
+    Raises
+    ------
+    IndexError
+        If ``ids`` and ``times`` differ in length.
+
+    Example
+    -------
+    >>> pairwise_correlation([0, 1, 0, 1], [0.011, 0.012, 0.051, 0.052], 2, 0.0, 0.1)
+    array([1.])
+    """
     from elephant.conversion import BinnedSpikeTrain
     from elephant.spike_train_correlation import correlation_coefficient
     from neo import SpikeTrain
@@ -195,8 +351,39 @@ def _nanmean(x):
 
 def summarize(ids, times, n, t_start, t_stop, max_isi: float = 0.015, min_spikes: int = 2,
               n_sample: int = 100, seed: int = 0) -> tuple[dict, dict]:
-    """All :data:`METRICS` of one population, plus the series for figures
-    (``{'t_s', 'rate_Hz', 'freqs_Hz', 'psd'}``)."""
+    """All :data:`METRICS` of one population, plus the series for figures.
+
+    Parameters
+    ----------
+    ids, times : array_like
+        Canonical spikes: neuron index and time (s) of each spike, equal lengths.
+    n : int
+        Number of neurons (silent ones included).
+    t_start, t_stop : float
+        Window, seconds.
+    max_isi, min_spikes
+        Burst criterion (:func:`spikemod.analysis.bursts.detect_bursts`).
+    n_sample, seed
+        Sample for :func:`pairwise_correlation`.
+
+    Returns
+    -------
+    metrics : dict
+        ``{name: float}`` in the order of :data:`METRICS`.
+    series : dict
+        ``{'t_s', 'rate_Hz', 'freqs_Hz', 'psd'}`` arrays for figures.
+
+    Raises
+    ------
+    IndexError
+        If ``ids`` and ``times`` differ in length.
+
+    Example
+    -------
+    >>> m, _ = summarize([0, 0, 1], [0.1, 0.105, 0.5], 4, 0.0, 1.0)
+    >>> m["n_spikes"], m["rate_mean_Hz"], m["active_fraction"], m["burst_rate_Hz"]
+    (3, 0.75, 0.5, 0.25)
+    """
     ids, times = window(ids, times, t_start, t_stop)
     ids, times = sort_by_neuron(ids, times)   # once; the statistics below then skip sorting
     duration = t_stop - t_start
