@@ -28,7 +28,8 @@ NAME = "ach-state"
 
 def add_arguments(p):
     p.add_argument("--ach", default="0,1,10,100", help="bath ACh, uM; must include 0 (default %(default)s)")
-    p.add_argument("--drive", default="1000", help="feed-forward Poisson rate, Hz (default %(default)s)")
+    p.add_argument("--drive", default="1000", help="feed-forward Poisson rate, Hz (default %(default)s)",
+                   sets="drive.rate_soma")
     p.add_argument("--burn-in", default="0.5", help="discarded transient, s (default %(default)s)")
     p.add_argument("--duration", default="4", help="window for the band powers, s (default %(default)s)")
     add_ee_scale(p)

@@ -28,7 +28,8 @@ def add_arguments(p):
     p.add_argument("--soma-width", default="3", help="somatic step length, ms (default %(default)s)")
     p.add_argument("--dend-step", default="400", help="dendritic step, pA (default %(default)s)")
     p.add_argument("--dend-width", default="50", help="dendritic step length, ms (default %(default)s)")
-    p.add_argument("--coupling", default="1", help="coupling probability g_c (default %(default)s)")
+    p.add_argument("--coupling", default="1", help="coupling probability g_c (default %(default)s)",
+                   sets="coupling.g_c")
 
 
 def validate(args, model):

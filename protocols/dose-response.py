@@ -25,7 +25,8 @@ def add_arguments(p):
     p.add_argument("--factors", default="0.25,0.5,0.75,1,1.25,1.5,1.75,2,3,4",
                    help="weight scale factors f > 0 (default %(default)s)")
     p.add_argument("--target", default="0.5", help="target fraction of pyramidal cells (default %(default)s)")
-    p.add_argument("--drive", default="1000", help="feed-forward Poisson rate, Hz (default %(default)s)")
+    p.add_argument("--drive", default="1000", help="feed-forward Poisson rate, Hz (default %(default)s)",
+                   sets="drive.rate_soma")
     p.add_argument("--burn-in", default="0.5", help="discarded transient, s (default %(default)s)")
     p.add_argument("--duration", default="2", help="measured window, s (default %(default)s)")
     add_ee_scale(p, default="0.5")

@@ -28,7 +28,8 @@ def add_arguments(p):
     p.add_argument("--i-dend", default="0,200,400,540,800",
                    help="dendritic currents, pA (default %(default)s)")
     p.add_argument("--coupling", default="0,0.25,0.5,1",
-                   help="coupling probabilities g_c in [0, 1] (default %(default)s)")
+                   help="coupling probabilities g_c in [0, 1] (default %(default)s)",
+                   sets="coupling.g_c")
     p.add_argument("--burn-in", default="0.2", help="discarded transient, s (default %(default)s)")
     p.add_argument("--duration", default="2", help="measured window, s (default %(default)s)")
 
@@ -50,7 +51,9 @@ def run(ctx, args):
     summary = result.summary()
     ctx.write_csv("fi_gain_summary.csv", summary, FI_SUMMARY_COLUMNS)
     ctx.save_spikes({"pyr": (result.spike_ids, result.spike_times_s)},
-                    t_stop=result.window[1], sizes={"pyr": result.rate_Hz.size})
+                    t_stop=result.window[1], sizes={"pyr": result.rate_Hz.size},
+                    units={"pyr": {"I_soma_pA": result.I_soma_pA, "I_dend_pA": result.I_dend_pA,
+                                   "coupling": result.coupling}})
     ctx.save_figure(plotting.fi_gain_figure(result, summary), "fi_gain.png")
 
 

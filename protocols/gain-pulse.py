@@ -22,14 +22,17 @@ NAME = "gain-pulse"
 
 
 def add_arguments(p):
-    p.add_argument("--baseline", default="0", help="baseline coupling g_c (default %(default)s)")
+    p.add_argument("--baseline", default="0", help="baseline coupling g_c (default %(default)s)",
+                   sets="coupling.g_c")
     p.add_argument("--pulse", default="1", help="coupling during the pulse (default %(default)s)")
     p.add_argument("--onset", default="2", help="pulse onset, s (default %(default)s)")
     p.add_argument("--width", default="1", help="pulse length, s (default %(default)s)")
     p.add_argument("--after", default="3", help="time after the pulse, s (default %(default)s)")
     add_ee_scale(p)
-    p.add_argument("--drive", default="800", help="feed-forward Poisson rate, Hz (default %(default)s)")
-    p.add_argument("--dend-drive", default="600", help="dendritic Poisson rate, Hz (default %(default)s)")
+    p.add_argument("--drive", default="800", help="feed-forward Poisson rate, Hz (default %(default)s)",
+                   sets="drive.rate_soma")
+    p.add_argument("--dend-drive", default="600", help="dendritic Poisson rate, Hz (default %(default)s)",
+                   sets="drive.rate_dend")
 
 
 def validate(args, model):

@@ -29,7 +29,8 @@ def add_arguments(p):
     p.add_argument("--i-soma", default="500:1500:50",
                    help="somatic currents, pA: list or start:stop:step (default %(default)s)")
     p.add_argument("--i-dend", default="600", help="dendritic current, pA (default %(default)s)")
-    p.add_argument("--coupling", default="1", help="coupling probability g_c (default %(default)s)")
+    p.add_argument("--coupling", default="1", help="coupling probability g_c (default %(default)s)",
+                   sets="coupling.g_c")
     p.add_argument("--inh-rate", default="3000",
                    help="total inhibitory Poisson rate in the som and pv conditions, Hz "
                         "(default %(default)s)")

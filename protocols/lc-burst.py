@@ -51,8 +51,10 @@ NAME = "lc-burst"
 
 def add_arguments(p):
     p.add_argument("--n-exc", default="3000", help="pyramidal cells per circuit (default %(default)s)")
-    p.add_argument("--drive", default="800,1100,1400", help="feed-forward drive levels, Hz (default %(default)s)")
-    p.add_argument("--dend-drive", default="600", help="dendritic Poisson drive, Hz (default %(default)s)")
+    p.add_argument("--drive", default="800,1100,1400", help="feed-forward drive levels, Hz (default %(default)s)",
+                   sets="drive.rate_soma")
+    p.add_argument("--dend-drive", default="600", help="dendritic Poisson drive, Hz (default %(default)s)",
+                   sets="drive.rate_dend")
     p.add_argument("--window", default="2.0", help="gain window, s (default %(default)s)")
     p.add_argument("--scales", default="1,0.02", help="release scales, one circuit each (default %(default)s)")
     p.add_argument("--n-lc", default="20", help="LC neurons (default %(default)s)")

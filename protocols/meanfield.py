@@ -33,7 +33,8 @@ CSV_COLUMNS = ["t_ms", "r_network_Hz", "r_meanfield_Hz"]
 
 def add_arguments(p):
     p.add_argument("--n", default=None,
-                   help="neurons per population (default: model meanfield.n = 10000)")
+                   help="neurons per population (default: model meanfield.n = 10000)",
+                   sets="meanfield.n")
     p.add_argument("--currents", default="1000,0",
                    help="external current of each segment, pA (default %(default)s: tonic, then bursting)")
     p.add_argument("--segment", default="2", help="duration of each segment, s (default %(default)s)")

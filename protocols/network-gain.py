@@ -33,11 +33,11 @@ NAME = "network-gain"
 
 def add_arguments(p):
     p.add_argument("--drive", default="300,400,500,600,800,1000,1200,1400",
-                   help="feed-forward Poisson rates, Hz (default %(default)s)")
+                   help="feed-forward Poisson rates, Hz (default %(default)s)", sets="drive.rate_soma")
     p.add_argument("--dend-drive", default="0,300,600",
-                   help="dendritic feedback Poisson rates, Hz (default %(default)s)")
+                   help="dendritic feedback Poisson rates, Hz (default %(default)s)", sets="drive.rate_dend")
     p.add_argument("--coupling", default="0,0.5,1",
-                   help="coupling probabilities g_c in [0, 1] (default %(default)s)")
+                   help="coupling probabilities g_c in [0, 1] (default %(default)s)", sets="coupling.g_c")
     p.add_argument("--step", default="0.5", help="duration of each drive step, s (default %(default)s)")
     add_ee_scale(p)
 

@@ -23,7 +23,8 @@ NAME = "ring-gating"
 
 def add_arguments(p):
     p.add_argument("--stim-rate", default=None,
-                   help="peak stimulus Poisson rate, Hz (default: drive.rate_soma)")
+                   help="peak stimulus Poisson rate, Hz (default: drive.rate_soma)",
+                   sets="drive.rate_soma")
     p.add_argument("--center", default="3.141592653589793",
                    help="stimulus centre on the ring, rad (default pi)")
     p.add_argument("--burn-in", default="0.3", help="discarded transient, s (default %(default)s)")

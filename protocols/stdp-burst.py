@@ -22,14 +22,16 @@ from spikemod.microcircuit import scaled_recurrence, STDP_BURST_COLUMNS, STDP_BU
 from spikemod.protocol import parse_values, add_ee_scale, ee_scale, protocol_main
 
 NAME = "stdp-burst"
+FIXES = {"coupling.g_c": "g_c = 1 in burst, 0 in no_burst"}
 
 
 def add_arguments(p):
     p.add_argument("--duration", default="10", help="simulated time, s (default %(default)s)")
     add_ee_scale(p)
-    p.add_argument("--drive", default="800", help="feed-forward Poisson rate, Hz (default %(default)s)")
+    p.add_argument("--drive", default="800", help="feed-forward Poisson rate, Hz (default %(default)s)",
+                   sets="drive.rate_soma")
     p.add_argument("--dend-drive", default="600",
-                   help="dendritic Poisson rate, Hz (default %(default)s)")
+                   help="dendritic Poisson rate, Hz (default %(default)s)", sets="drive.rate_dend")
 
 
 def validate(args, model):

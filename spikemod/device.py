@@ -12,18 +12,26 @@ Usage::
 Standalone devices are set with ``build_on_run=False`` so a protocol may call ``run`` several
 times; ``finish`` builds the project once. On leaving the block the device is reset to runtime
 mode, so several simulations can follow each other in one process (tests, sweeps).
+
+C++ standalone projects are compiled by :func:`compile_cpp`, which says what it compiles and
+how far it is (one line per project, a progress bar on a terminal; silenced by
+:func:`build_progress` with ``quiet=True``), and stops ``make`` cleanly on Ctrl-C: ``make``
+deletes the half-written object file, so the build directory stays a usable cache.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import subprocess
+import sys
 from contextlib import contextmanager
 from pathlib import Path
 
 DEVICES = ("runtime", "cpp_standalone", "cuda_standalone")
 
 __all__ = ["DEVICES", "DeviceError", "simulation", "check_device", "default_build_dir",
-           "finish_mode", "BuildFinished"]
+           "finish_mode", "BuildFinished", "build_progress", "compile_cpp", "build_project"]
 
 
 class DeviceError(ValueError):
@@ -62,6 +70,129 @@ def finish_mode(mode: str, results_dir: str | Path | None = None):
         _FINISH.update(old)
 
 
+#: who is building (shown in progress lines) and whether to show progress
+_PROGRESS = {"label": "spikemod", "quiet": False}
+
+
+@contextmanager
+def build_progress(label: str, quiet: bool = False):
+    """Label (e.g. the protocol name) and on/off of the compile progress inside the block."""
+    old = dict(_PROGRESS)
+    _PROGRESS.update(label=label, quiet=quiet)
+    try:
+        yield
+    finally:
+        _PROGRESS.update(old)
+
+
+_SOURCE = re.compile(r"(\S+\.(?:cpp|c|cu))\b")
+
+
+def _compile_commands(make: list, directory: Path) -> list[str]:
+    """The source files ``make`` would compile now (``make -n``: nothing is run)."""
+    dry = subprocess.run(make + ["-n"], cwd=directory, capture_output=True, text=True)
+    files = []
+    for line in dry.stdout.splitlines():
+        if " -c " in f" {line} " and " -MM" not in line:
+            m = _SOURCE.search(line)
+            if m:
+                files.append(m.group(1))
+    return files
+
+
+def compile_cpp(directory, label: str | None = None, quiet: bool | None = None) -> int:
+    """Compile a generated C++ standalone project with ``make``, reporting progress.
+
+    Prints what is compiled (``fi-gain: compiling 24 C++ files in DIR``) and a progress bar
+    (``k/n``, current file) on stderr unless ``quiet``; an up-to-date build says so in one line.
+    On Ctrl-C ``make`` (which gets the signal too) is waited for, so it removes the object file
+    it was writing, and KeyboardInterrupt propagates.
+
+    Parameters
+    ----------
+    directory : path
+        The project directory written by Brian2 (holds ``makefile``).
+    label, quiet : optional
+        Prefix of the progress lines and silence (default: :func:`build_progress`'s).
+
+    Returns
+    -------
+    int
+        The number of files compiled.
+
+    Raises
+    ------
+    RuntimeError
+        ``make`` failed (the last lines of its output in the message).
+
+    Example
+    -------
+    >>> compile_cpp("build/fi-gain-cpp_standalone", label="fi-gain")   # doctest: +SKIP
+    """
+    from brian2 import prefs
+
+    directory = Path(directory)
+    label = _PROGRESS["label"] if label is None else label
+    quiet = _PROGRESS["quiet"] if quiet is None else quiet
+    make = [prefs.devices.cpp_standalone.make_cmd_unix,
+            *prefs.devices.cpp_standalone.extra_make_args_unix]
+    todo = _compile_commands(make, directory)
+    bar = None
+    if not quiet:
+        if todo:
+            print(f"{label}: compiling {len(todo)} C++ file{'s' * (len(todo) != 1)} in "
+                  f"{directory}", file=sys.stderr)
+            from tqdm import tqdm
+            bar = tqdm(total=len(todo), desc=f"{label}: compiling", unit="file",
+                       file=sys.stderr, leave=False)
+        else:
+            print(f"{label}: C++ build in {directory} is up to date", file=sys.stderr)
+    proc = subprocess.Popen(make, cwd=directory, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, errors="replace")
+    tail: list[str] = []
+    done = 0
+    try:
+        for line in proc.stdout:
+            tail = (tail + [line.rstrip()])[-15:]
+            m = _SOURCE.search(line) if " -c " in line and " -MM" not in line else None
+            if m:
+                done += 1
+                if bar is not None:
+                    bar.set_postfix_str(Path(m.group(1)).name, refresh=False)
+                    bar.update(1)
+        code = proc.wait()
+    except BaseException:          # Ctrl-C: make got SIGINT too; let it clean up, then stop
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        raise
+    finally:
+        if bar is not None:
+            bar.close()
+    if code:
+        raise RuntimeError(f"C++ compilation failed in {directory} (make exit {code}): "
+                           + " | ".join(tail[-5:]))
+    return done
+
+
+def build_project(directory, run: bool, run_args=None):
+    """Brian2's ``device.build`` for cpp_standalone, compiling with :func:`compile_cpp`
+    (progress, clean Ctrl-C); other devices go through Brian2 unchanged."""
+    from brian2 import get_device
+
+    dev = get_device()
+    if type(dev).__name__ != "CPPStandaloneDevice":
+        dev.build(directory=str(directory), compile=True, run=run, with_output=False,
+                  run_args=run_args)
+        return
+    dev.build(directory=str(directory), compile=False, run=False, with_output=False)
+    compile_cpp(directory)
+    if run:
+        dev.run(str(directory), "results", False, run_args)
+
+
 def check_device(name: str) -> str:
     if name not in DEVICES:
         raise DeviceError(f"device {name!r} is not allowed (allowed: {', '.join(DEVICES)})")
@@ -95,8 +226,7 @@ class Simulation:
         """Build and run the standalone project (no-op in runtime mode)."""
         if self.standalone and not self.finished and _FINISH["mode"] == "build":
             from brian2 import device
-            device.build(directory=str(self.build_dir), compile=True, run=False,
-                         with_output=False)
+            build_project(self.build_dir, run=False)
             self.timers = dict(getattr(device, "timers", {}))
             raise BuildFinished(self.build_dir)
         if self.standalone and not self.finished and _FINISH["mode"] == "load":
@@ -106,8 +236,7 @@ class Simulation:
             dev.has_been_run = True
         elif self.standalone and not self.finished:
             from brian2 import device
-            device.build(directory=str(self.build_dir), compile=True, run=True,
-                         with_output=False, run_args=run_args)
+            build_project(self.build_dir, run=True, run_args=run_args)
             self.timers = dict(getattr(device, "timers", {}))
         self.finished = True
 

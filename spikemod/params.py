@@ -64,7 +64,7 @@ class ModelError(ValueError):
 def _eval_unit_expr(text: str, what: str):
     """Evaluate ``text`` (numbers, Brian2 unit names, + - * / **) without ``eval``'s reach."""
     # '150 pF' and '150pF' both mean 150*pF (a number, then a unit name, with or without space)
-    src = re.sub(r"(?<![A-Za-z_0-9.])(\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)\s*(?=[A-Za-z_(])",
+    src = re.sub(r"(?<![A-Za-z_0-9.])(\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)(?![eE][+-]?\d)\s*(?=[A-Za-z_(])",
                  r"\1*", text.strip())
     try:
         tree = ast.parse(src, mode="eval")
@@ -243,14 +243,14 @@ class Model:
     # -- identity --------------------------------------------------------------------------
     def as_strings(self) -> dict:
         """``{key: 'value'}`` in the model file's own units (``'-75 mV'``), as written to
-        provenance; every string reads back (``--set key=...``) to the very same float."""
+        provenance; every string reads back (``--set key=...``) to the same value."""
         out = {}
         for k, e in self.entries.items():
             v = e.value
             if isinstance(v, (bool, str)):
                 out[k] = repr(v)
             else:
-                out[k] = _in_unit(float(v), e.unit) or _quantity_str(v)
+                out[k] = _in_unit(float(v), e.unit)
         return out
 
     def format(self, key: str) -> str:
@@ -258,7 +258,7 @@ class Model:
         e = self.entries[key]
         if isinstance(e.value, (bool, str)):
             return str(e.value)
-        return _in_unit(float(e.value), e.unit) or _quantity_str(e.value)
+        return _in_unit(float(e.value), e.unit)
 
     @property
     def sha256(self) -> str:
@@ -286,15 +286,21 @@ def _quantity_str(q) -> str:
 
 
 def _in_unit(si_value: float, unit: str | None) -> str:
-    """``-0.075`` in ``'mV'`` -> ``'-75 mV'``: the shortest text that reads back to the float."""
+    """``-0.075`` in ``'mV'`` -> ``'-75 mV'``: the shortest text that reads back to the float
+    (``parse_quantity``), else 17 significant digits (equal to within rounding of the unit)."""
     if unit is None:
         return repr(si_value)
     scale = float(parse_quantity(unit))
     x = si_value / scale
-    for text in (f"{x:.12g}", f"{x:.15g}", f"{x:.17g}"):
-        if float(text) * scale == si_value:
-            return text if unit == "1" else f"{text} {unit}"
-    return None
+    if not math.isfinite(x):
+        return repr(x) if unit == "1" else f"{x!r} {unit}"
+    for digits in (12, 15, 17):
+        text = f"{x:.{digits}g}"
+        full = (text if unit == "1" else f"{text}{unit[1:]}" if unit.startswith("1/")
+                else f"{text} {unit}")
+        if float(parse_quantity(full)) == si_value:
+            return full
+    return full
 
 
 def _suggest(key, keys) -> str:

@@ -8,37 +8,51 @@ docstring, ``add_arguments(parser)`` and ``run(ctx, args)``; it ends with::
 
 ``python protocols/fi-gain.py ...`` and ``spikemod run fi-gain ...`` run the same code through
 :func:`protocol_main`. Every protocol accepts ``--model FILE``, ``--device``, ``--out DIR``,
-``--seed N``, ``--set key=value`` (repeatable) and ``--quiet``.
+``--force``, ``--seed N``, ``--set key=value`` (repeatable), ``--quiet`` and ``--verbose``.
 
-Order of work: parse and validate everything (model file, overrides, protocol options); only
-then create the output directory. Files are written into a staging directory beside ``--out``
-and moved into it when the protocol has finished, ``provenance.json`` last, so ``--out`` holds
-the complete files of a finished run or nothing new. Bad input ends in one line on stderr and
-exit code 2.
+One rule for parameters: a protocol option that sets a model parameter is declared with
+``p.add_argument("--coupling", ..., sets="coupling.g_c")`` (a protocol that fixes a parameter
+itself lists it in a module-level ``FIXES = {"coupling.g_c": "why"}``). Giving such an option
+and ``--set`` (or a sweep's ``--grid``) of the same parameter is a one-line error naming both;
+``--set`` alone replaces the option's default, so the value given is the value used.
+``provenance.json`` records the parameters as they were applied.
+
+Order of work: parse and validate everything (model file, overrides, protocol options); then
+create a staging directory beside ``--out`` (an unwritable place fails here, before any
+simulation), run, and move the staging directory onto ``--out`` when the protocol has finished,
+so ``--out`` holds the complete files of a finished run or nothing new. An existing result in
+``--out`` is replaced only with ``--force``. Bad input ends in one line on stderr and exit code
+2; a full disk in one line and exit code 1; Ctrl-C stops at once with exit code 130, leaving
+nothing half-written.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import errno
 import importlib.resources
 import importlib.util
+import logging
 import math
 import os
 import shutil
+import signal
 import sys
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
-from spikemod.device import DEVICES, DeviceError, check_device, default_build_dir, simulation
+from spikemod.device import (DEVICES, DeviceError, build_progress, check_device,
+                             default_build_dir, simulation)
 from spikemod.params import DEFAULT_MODEL, ModelError, load_model, parse_quantity
-from spikemod.provenance import atomic_write, now, provenance_record, write_json
+from spikemod.provenance import atomic_write, now, provenance_record, publish_mode, write_json
 
 __all__ = ["UsageError", "Context", "protocol_main", "guarded", "load_protocol", "list_protocols",
-           "PROTOCOLS_DIR", "parse_values", "USER_ERRORS"]
+           "PROTOCOLS_DIR", "parse_values", "USER_ERRORS", "parameter_options", "quiet_logging"]
 
 #: the protocols: package data ``spikemod.protocols`` (``protocols/`` of the repository, mapped
 #: in by setup.py), or ``$SPIKEMOD_PROTOCOLS``
@@ -59,6 +73,35 @@ class OneLineParser(argparse.ArgumentParser):
 
     def error(self, message):
         self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+class _Default(str):
+    """The default text of an option that sets a model parameter (tells 'not given' apart)."""
+
+
+class _ProtocolOptions:
+    """The argument group a protocol's ``add_arguments`` gets: ``add_argument`` also takes
+    ``sets="section.key"``, declaring that the option sets that model parameter."""
+
+    def __init__(self, group, declared: dict):
+        self._group = group
+        self._declared = declared
+
+    def add_argument(self, *names, sets: str | None = None, **kwds):
+        action = self._group.add_argument(*names, **kwds)
+        if sets is not None:
+            if isinstance(action.default, str):
+                action.default = _Default(action.default)
+            self._declared[action.dest] = (action.option_strings[-1], sets)
+        return action
+
+    def __getattr__(self, name):
+        return getattr(self._group, name)
+
+
+def parameter_options(parser) -> dict:
+    """``{dest: (option, model key)}`` of the options that set a model parameter."""
+    return dict(getattr(parser, "_spikemod_sets", {}))
 
 
 def add_ee_scale(parser, default: str = "0.15") -> None:
@@ -192,14 +235,19 @@ class Context:
         return path
 
     def save_spikes(self, populations: dict, t_stop: float, t_start: float = 0.0,
-                    filename: str = "spikes.h5", state=None, sizes=None) -> Path:
+                    filename: str = "spikes.h5", state=None, sizes=None, units=None) -> Path:
         """Write ``{population: (ids, times_s)}`` as the canonical SONATA spike file.
 
-        ``state``: recorded variables ``{population: StateMonitor or {var: dict}}`` and
-        ``sizes``: ``{population: n}`` (see :func:`spikemod.io.spikes.write_spikes`)."""
+        ``state``: recorded variables ``{population: StateMonitor or {var: dict}}``,
+        ``sizes``: ``{population: n}`` and ``units``: per-neuron columns ``{population:
+        {column: values}}`` such as the condition or circuit copy of each neuron (see
+        :func:`spikemod.io.spikes.write_spikes`). Times are rounded to the model's ``sim.dt``.
+        """
         from spikemod.io.spikes import write_spikes
         path = self.path(filename)
-        write_spikes(path, populations, t_start=t_start, t_stop=t_stop, state=state, sizes=sizes)
+        dt = float(self.model["sim.dt"]) if "sim.dt" in self.model else None
+        write_spikes(path, populations, t_start=t_start, t_stop=t_stop, state=state, sizes=sizes,
+                     dt=dt, units=units)
         return path
 
     def save_figure(self, fig, filename: str) -> Path:
@@ -262,13 +310,56 @@ def build_parser(module, prog: str | None = None) -> argparse.ArgumentParser:
                    help="override a model parameter, with its unit, e.g. --set soma.a=0.02/ms")
     g.add_argument("--build-dir", default=None,
                    help="standalone build directory (default: a per-protocol cache)")
+    g.add_argument("--force", action="store_true",
+                   help="replace an earlier result in --out (default: refuse)")
     g.add_argument("--quiet", action="store_true", help="no progress display")
-    module.add_arguments(parser.add_argument_group(f"{module.NAME} options"))
+    g.add_argument("--verbose", action="store_true",
+                   help="show the INFO messages of Brian2 and other libraries")
+    parser._spikemod_sets = {}
+    module.add_arguments(_ProtocolOptions(parser.add_argument_group(f"{module.NAME} options"),
+                                          parser._spikemod_sets))
     return parser
 
 
 def _options(args) -> dict:
-    return {k: v for k, v in vars(args).items()}
+    return {k: v for k, v in vars(args).items() if not k.startswith("_")}
+
+
+def _set_keys(items) -> dict:
+    """``{key: 'key=value'}`` of ``--set`` items (malformed ones are left to load_model)."""
+    return {item.split("=", 1)[0].strip(): item for item in items or [] if "=" in item}
+
+
+def apply_parameter_rule(module, parser, args, model) -> dict:
+    """One rule for parameters (module docstring): check ``--set`` against the options that
+    set the same parameter and the parameters the protocol fixes; fill an option not given
+    from its ``--set``. Returns ``{model key: (option, value used, origin)}``.
+
+    Raises
+    ------
+    UsageError
+        An option and ``--set`` of the same parameter, or ``--set`` of a parameter the
+        protocol fixes (one line naming both).
+    """
+    given_sets = _set_keys(args.set)
+    for key, why in getattr(module, "FIXES", {}).items():
+        if key in given_sets:
+            raise UsageError(f"--set {given_sets[key]}: {module.NAME} sets {key} itself ({why}), "
+                             "so the value would be ignored")
+    used = {}
+    for dest, (option, key) in parameter_options(parser).items():
+        value = getattr(args, dest)
+        given = value is not None and not isinstance(value, _Default)
+        if key in given_sets:
+            if given:
+                raise UsageError(f"{option} {value} and --set {given_sets[key]} both set {key} "
+                                 f"(give one of them)")
+            value = model.format(key)
+            setattr(args, dest, value)
+            used[key] = (option, value, f"--set {given_sets[key]}")
+        elif value is not None:
+            used[key] = (option, str(value), "option" if given else "default")
+    return used
 
 
 def prepare(module, argv, prog=None):
@@ -277,33 +368,99 @@ def prepare(module, argv, prog=None):
     args = parser.parse_args(argv)
     check_device(args.device)
     model = load_model(args.model, args.set)
+    args._set_by_options = apply_parameter_rule(module, parser, args, model)
     if hasattr(module, "validate"):
-        module.validate(args, model)
+        try:
+            module.validate(args, model)
+        except UsageError as exc:
+            filled = [f"{opt} {val!r} comes from {origin}" for opt, val, origin
+                      in args._set_by_options.values() if origin.startswith("--set")]
+            if filled:
+                raise UsageError(f"{exc} ({'; '.join(filled)})") from None
+            raise
     return args, model
 
 
-@contextmanager
-def _staging(out: Path):
-    """A fresh directory beside ``out``; its files move into ``out`` on success.
+class OutputError(UsageError):
+    """An output path that cannot be written (one line, exit code 2)."""
 
-    Parent directories created for it are removed again if the run fails (nothing written).
+
+def _writable(out: Path) -> str:
+    """Check ``--out`` before anything runs; returns ``'new'``, ``'empty'`` or ``'result'``."""
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"--out {str(out)!r} exists and is not a directory")
+    if not out.exists():
+        return "new"
+    if not any(out.iterdir()):
+        return "empty"
+    if not (out / "provenance.json").is_file():
+        raise OutputError(f"--out {str(out)!r} is a directory that holds other files, not a "
+                          "spikemod result (choose a new or empty directory)")
+    return "result"
+
+
+@contextmanager
+def _staging(out: Path, force: bool = False):
+    """A fresh directory beside ``out`` that replaces ``out`` on success.
+
+    ``out`` that holds an earlier result is refused unless ``force`` (then it is replaced as a
+    whole: no stale files of the earlier run stay). The staging directory is made before
+    anything runs, so an unwritable place fails at once; parent directories created for it
+    are removed again if the run fails (nothing written).
     """
+    state = _writable(out)
+    if state == "result" and not force:
+        raise OutputError(f"--out {str(out)!r} already holds a result (use --force to replace it)")
     created = [p for p in [out.parent, *out.parent.parents] if not p.exists()]
-    out.parent.mkdir(parents=True, exist_ok=True)
     staging = out.parent / f".{out.name}.partial-{os.getpid()}-{int(time.time() * 1e3)}"
-    staging.mkdir()
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staging.mkdir()
+    except OSError as exc:
+        raise OutputError(f"--out {str(out)!r}: cannot write there "
+                          f"({exc.strerror or exc})") from None
     ok = False
     try:
         yield staging
+        for f in staging.rglob("*"):       # writers that used mkstemp (0600): as open() would
+            if f.is_file() and not f.is_symlink():
+                publish_mode(f)
+        if out.exists():
+            state = _writable(out)           # again: another process may have written it
+            if state == "result" and not force:
+                raise OutputError(f"--out {str(out)!r} already holds a result (use --force "
+                                  "to replace it)")
+            old = out.parent / f".{out.name}.replaced-{os.getpid()}-{int(time.time() * 1e3)}"
+            os.replace(out, old)
+            try:
+                os.replace(staging, out)
+            except BaseException:
+                os.replace(old, out)
+                raise
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(staging, out)
         ok = True
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
-        if not ok and not out.exists():
-            for p in created:  # innermost first
-                try:
-                    p.rmdir()
-                except OSError:
-                    break
+        if not ok:
+            shutil.rmtree(staging, ignore_errors=True)
+            if not out.exists():
+                for p in created:  # innermost first
+                    try:
+                        p.rmdir()
+                    except OSError:
+                        break
+
+
+def _applied_parameters(model, set_by_options: dict) -> dict:
+    """The model parameters as text in the file's units; a parameter that a protocol option
+    set is recorded as that option's value."""
+    params = model.as_strings()
+    for key, (option, value, origin) in (set_by_options or {}).items():
+        if key in params:
+            params[key] = f"{value} (by {option}, {origin})" if origin != "option" \
+                else f"{value} (by {option})"
+    return params
 
 
 def run_protocol(module, args, model, argv=(), extra_provenance=None) -> Path:
@@ -312,11 +469,11 @@ def run_protocol(module, args, model, argv=(), extra_provenance=None) -> Path:
     ``extra_provenance`` (optional) is merged into provenance.json (e.g. ``spikemod collect``
     records where the simulation ran)."""
     out = Path(args.out or Path("results") / module.NAME)
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {str(out)!r} exists and is not a directory")
     started = now()
     t0 = time.time()
-    with _staging(out) as staging:
+    set_by_options = getattr(args, "_set_by_options", {})
+    with _staging(out, force=getattr(args, "force", False)) as staging, \
+            build_progress(module.NAME, quiet=args.quiet):
         ctx = Context(module.NAME, model, args.device, args.seed, out, staging, _options(args),
                       quiet=args.quiet, build_dir=args.build_dir)
         ctx.extra_provenance.update(extra_provenance or {})
@@ -324,36 +481,95 @@ def run_protocol(module, args, model, argv=(), extra_provenance=None) -> Path:
         prov = provenance_record(module.NAME, model, args.device, args.seed, ctx.options,
                                  started,
                                  extra={"protocol_args": list(argv),
+                                        "parameters": _applied_parameters(model, set_by_options),
+                                        "set_by_options": {k: {"option": o, "value": v,
+                                                               "from": f}
+                                                           for k, (o, v, f)
+                                                           in set_by_options.items()},
                                         "wall_time_s": round(time.time() - t0, 3),
                                         "files": list(ctx.files), **ctx.extra_provenance})
         write_json(staging / "provenance.json", prov)
-        out.mkdir(parents=True, exist_ok=True)
-        for name in ctx.files + ["provenance.json"]:
-            os.replace(staging / name, out / name)
     ctx.log(f"wrote {', '.join(ctx.files + ['provenance.json'])} to {out}")
     return out
 
 
+#: loggers of third-party libraries that print INFO lines unless --verbose
+_CHATTY = ("brian2", "brian2cuda", "distributed", "numba", "matplotlib", "h5py", "hdmf",
+           "pynwb", "neo", "nixio")
+
+
+def quiet_logging(verbose: bool = False) -> None:
+    """Show third-party INFO messages only with ``--verbose`` (warnings always)."""
+    level = logging.INFO if verbose else logging.WARNING
+    for name in _CHATTY:
+        logging.getLogger(name).setLevel(level if name != "brian2" else logging.DEBUG)
+    try:
+        from brian2.utils.logger import BrianLogger
+        if BrianLogger.console_handler is not None:
+            BrianLogger.console_handler.setLevel(level)
+    except ImportError:   # pragma: no cover - brian2 is a dependency
+        pass
+
+
 def protocol_main(module_or_name, argv=None, prog=None) -> int:
-    """Entry point of ``python protocols/<name>.py`` and ``spikemod run <name>``."""
+    """Entry point of ``python protocols/<name>.py`` and ``spikemod run <name>``.
+
+    Returns the exit code: 0 done, 2 a user mistake (one line), 1 a full disk (one line), 130
+    interrupted (Ctrl-C)."""
     module = sys.modules[module_or_name] if isinstance(module_or_name, str) else module_or_name
     argv = sys.argv[1:] if argv is None else list(argv)
     prog = prog or (f"protocols/{Path(module.__file__).name}" if module.__name__ == "__main__"
                     else None)
+
     def _run():
         args, model = prepare(module, argv, prog)
+        quiet_logging(args.verbose)
         run_protocol(module, args, model, argv)
         return 0
     return guarded(prog or f"spikemod run {module.NAME}", _run)
 
 
-def guarded(prog: str, fn, *args) -> int:
-    """Call ``fn(*args)``; a user mistake becomes one line on stderr and exit code 2."""
+@contextmanager
+def interruptible():
+    """Ctrl-C raises KeyboardInterrupt at once (Brian2's own handler would only stop the
+    current ``run`` and let the next one start); restored on leaving."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        return int(fn(*args) or 0)
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+_NO_SPACE = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
+_NOT_WRITABLE = {errno.EACCES, errno.EPERM, errno.EROFS}
+
+
+def guarded(prog: str, fn, *args) -> int:
+    """Call ``fn(*args)``; a user mistake becomes one line on stderr and exit code 2.
+
+    A full disk is one line and exit code 1, an unwritable file one line and exit code 2,
+    Ctrl-C one line and exit code 130 (never a traceback, never Brian2's bug report banner).
+    """
+    try:
+        with interruptible():
+            return int(fn(*args) or 0)
     except USER_ERRORS as exc:
         print(f"{prog}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"{prog}: interrupted; nothing more was written", file=sys.stderr)
         return 130
+    except OSError as exc:
+        where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+        if exc.errno in _NO_SPACE:
+            print(f"{prog}: error: no space left on the device{where}; nothing was written",
+                  file=sys.stderr)
+            return 1
+        if exc.errno in _NOT_WRITABLE:
+            print(f"{prog}: error: cannot write{where}: {exc.strerror}; nothing was written",
+                  file=sys.stderr)
+            return 2
+        raise

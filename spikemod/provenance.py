@@ -18,7 +18,8 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["versions", "provenance_record", "atomic_write", "write_json", "now"]
+__all__ = ["versions", "provenance_record", "atomic_write", "write_json", "now", "file_mode",
+           "publish_mode"]
 
 
 def now() -> str:
@@ -78,6 +79,19 @@ def provenance_record(protocol: str, model, device: str, seed, options: dict, st
     return rec
 
 
+def file_mode() -> int:
+    """Permissions of a new regular file under the process umask (0644 for umask 022)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def publish_mode(path) -> None:
+    """Give ``path`` the permissions an ordinary ``open()`` would (temporary files from
+    ``tempfile.mkstemp`` are 0600, which would keep outputs from other users)."""
+    os.chmod(path, file_mode())
+
+
 @contextmanager
 def atomic_write(path, mode: str = "w", **kwds):
     """Open a temporary file beside ``path``; on success rename it onto ``path``.
@@ -92,6 +106,7 @@ def atomic_write(path, mode: str = "w", **kwds):
     try:
         with open(tmp, mode, **kwds) as f:
             yield f
+        publish_mode(tmp)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

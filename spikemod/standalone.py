@@ -43,7 +43,7 @@ from pathlib import Path
 
 import numpy as np
 
-from spikemod.device import DeviceError, check_device, simulation
+from spikemod.device import DeviceError, build_project, check_device, simulation
 
 __all__ = ["CompiledNetwork", "compiled", "run_many", "resolve_point", "SEED_ENV"]
 
@@ -215,8 +215,7 @@ def compiled(device: str = "cpp_standalone", seed: int | None = None, dt=None,
         def build(net):
             cn.net = net
             t0 = time.perf_counter()
-            brian_device.build(directory=str(cn.directory), compile=True, run=False,
-                               with_output=False)
+            build_project(cn.directory, run=False)
             cn.timers["build_s"] = time.perf_counter() - t0
             cn.timers.update({f"brian_{k}": v for k, v in
                               dict(getattr(brian_device, "timers", {})).items()

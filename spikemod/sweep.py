@@ -55,7 +55,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from spikemod.protocol import UsageError, build_parser
+from spikemod.protocol import UsageError, apply_parameter_rule, build_parser
 from spikemod.provenance import atomic_write, now, write_json
 
 __all__ = ["GridAxis", "Point", "parse_grid", "plan_points", "run_point", "run_sweep",
@@ -160,9 +160,11 @@ def plan_points(module, axes, base_argv, seeds) -> list[Point]:
                 argv += [axis.option, value] if axis.is_option else ["--set", f"{axis.key}={value}"]
             argv += ["--seed", str(seed)]
             args = parser.parse_args(argv)
-            raw = {k: v for k, v in vars(args).items()}  # before validate adds parsed arrays
             check_device(args.device)
             model = load_model(args.model, args.set)
+            apply_parameter_rule(module, parser, args, model)   # --grid key vs its option
+            raw = {k: str(v) if isinstance(v, str) else v      # before validate adds arrays
+                   for k, v in vars(args).items() if not k.startswith("_")}
             if hasattr(module, "validate"):
                 module.validate(args, model)
             h = _point_hash(module, argparse.Namespace(**raw), model, seed)

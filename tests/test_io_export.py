@@ -244,8 +244,15 @@ def test_nix_keeps_annotations_and_groups(made_dir, tmp_path):
     _, meta = ex.read_nix(out)
     block = meta["block"]
     assert sorted(g.name for g in block.groups) == ["pv", "pyr", "som"]
-    st = block.segments[0].spiketrains[0]
-    assert {"source_population", "source_index", "channel_id"} <= set(st.annotations)
+    trains = {st.annotations["source_population"]: st for st in block.segments[0].spiketrains}
+    assert {k: st.annotations["n_nodes"] for k, st in trains.items()} == \
+        {"pyr": 20, "pv": 5, "som": 4}                    # one train per population
+    pv = trains["pv"]
+    assert set(pv.array_annotations) >= {"source_index", "channel_id"}
+    assert sorted(set(pv.array_annotations["channel_id"])) == [0, 1, 2, 3, 4]  # file order
+    pyr = trains["pyr"]                                   # to_neo's channel_id = 5 + index
+    np.testing.assert_array_equal(pyr.array_annotations["channel_id"],
+                                  5 + pyr.array_annotations["source_index"])
     sig = block.segments[0].analogsignals[0]
     assert list(sig.array_annotations["channel_index"]) == [2, 11]
 
@@ -266,13 +273,18 @@ def test_sonata_by_libsonata_and_csv_header(made_dir, tmp_path):
                                     "som/ids", "som/times_s", "t_start_s", "t_stop_s"]
 
 
-def test_nix_refused_above_limit(made_dir, tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(ex, "NIX_MAX_TRAINS", 10)
-    out = tmp_path / "s.nix"
-    assert cli(["export", str(made_dir), "--format", "nix", "--out", str(out)]) == 2
-    err = capsys.readouterr().err.strip()
-    assert "too many for NIX" in err and "\n" not in err
-    assert not out.exists() and list(tmp_path.iterdir()) == []
+def test_nix_file_size_grows_with_spikes_not_neurons(tmp_path):
+    """5,000 neurons, 2,000 spikes: one train per population keeps the NIX file near the spike
+    file's size (one train per neuron cost ~30 kB each: 150 MB here)."""
+    rng = np.random.default_rng(1)
+    run = tmp_path / "run"
+    write_spikes(run / "spikes.h5", {"pyr": (rng.integers(0, 5000, 2000), rng.random(2000))},
+                 t_stop=1.0, sizes={"pyr": 5000}, dt=1e-4)
+    ex.export(run, "nix", tmp_path / "s.nix")
+    size, spikes = (tmp_path / "s.nix").stat().st_size, (run / "spikes.h5").stat().st_size
+    assert size < 10 * spikes + 200_000, (size, spikes)
+    back, meta = ex.read_nix(tmp_path / "s.nix")
+    assert meta["sizes"] == {"pyr": 5000} and back["pyr"][0].size == 2000
 
 
 @pytest.mark.parametrize("case", ["missing_dir", "no_spikes", "exists", "no_parent", "not_h5"])

@@ -16,14 +16,15 @@ NAME = "rerun"
 HELP = "reproduce a run exactly from DIR/provenance.json (same protocol, options, seed, model, device)"
 ORDER = 20
 
-_NOT_REUSED = {"out", "build_dir", "quiet", "model", "set", "seed", "device"}
+_NOT_REUSED = {"out", "build_dir", "quiet", "model", "set", "seed", "device", "force", "verbose"}
 
 
 def add_arguments(p):
     p.add_argument("dir", help="output directory of an earlier run (holds provenance.json)")
     p.add_argument("--out", default=None, help="where to write the rerun (default DIR-rerun)")
     p.add_argument("--force", action="store_true",
-                   help="rerun even if the model file changed since the run")
+                   help="rerun even if the model file changed since the run, and replace an "
+                        "earlier result in --out")
     p.add_argument("--quiet", action="store_true", help="no progress display")
 
 
@@ -51,8 +52,13 @@ def rerun_argv(module, prov: dict) -> list[str]:
             "--seed", str(prov["seed"])]
     for item in prov["overrides"]:
         argv += ["--set", item]
+    # an option whose value came from --set is given again by that --set (not twice)
+    from_set = {v["option"] for v in prov.get("set_by_options", {}).values()
+                if str(v.get("from", "")).startswith("--set")}
     for action in parser._actions:
         if not action.option_strings or action.dest in _NOT_REUSED or action.dest == "help":
+            continue
+        if action.option_strings[-1] in from_set:
             continue
         if action.dest not in opts:
             continue
@@ -90,6 +96,8 @@ def main(args):
     argv = rerun_argv(module, prov) + ["--out", str(out)]
     if args.quiet:
         argv.append("--quiet")
+    if args.force:
+        argv.append("--force")
     ns, model = prepare(module, argv, prog=f"spikemod rerun {module.NAME}")
     if model.sha256 != prov.get("model_sha256", model.sha256) and not args.force:
         raise UsageError("the resolved parameters differ from the run's (model_sha256); "

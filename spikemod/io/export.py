@@ -4,17 +4,25 @@
 
 * ``nwb``: NWB 2 file with a Units table written directly with pynwb (NWBIO would drop the
   annotations): one unit per neuron (silent neurons included), ``spike_times`` in seconds,
-  columns ``population`` and ``source_index``, ``obs_intervals`` = the recording interval; unit
-  id = the block-wide ``channel_id`` of :func:`spikemod.io.to_neo`. Passes ``pynwb.validate``.
-* ``nix``: the :func:`spikemod.io.to_neo` block through ``neo.NixIO`` (every spike train becomes
-  a NIX DataArray, so this format is for small and medium runs: above
-  :data:`NIX_MAX_TRAINS` spike trains it is refused; see benchmarks/io.md for the measurement).
+  columns ``population``, ``source_index`` and the per-neuron columns of the spike file
+  (``/units``: condition or grid point) or ``copy`` (circuit copy, from provenance),
+  ``obs_intervals`` = the recording interval, ``resolution`` = the time step; unit id = the
+  block-wide ``channel_id`` of :func:`spikemod.io.to_neo`. Recorded state variables become
+  acquisition TimeSeries (SI unit with ``conversion``). The run's provenance (seed, versions,
+  command, parameters) is in ``notes``, ``source_script`` and ``experiment_description``.
+  Passes ``pynwb.validate`` and ``nwbinspector`` (no critical issue, no best-practice
+  violation).
+* ``nix``: a Neo block through ``neo.NixIO`` with one spike train per population (array
+  annotations ``source_index``, ``channel_id`` per spike; ``n_nodes``) and the recorded state
+  as AnalogSignals: NixIO's cost is per train (~30 kB, ~30 ms; benchmarks/io.md), so one train
+  per neuron made files 100 times the spike file.
 * ``sonata``: the canonical ``spikes.h5`` (already a SONATA spike file; libsonata and BMTK read it).
 * ``npz``: keys ``<pop>/times_s``, ``<pop>/ids`` (int64), ``t_start_s``, ``t_stop_s``.
 * ``csv``: BMTK's spike CSV: space separated, header ``timestamps population node_ids``,
-  timestamps in ms, sorted by time.
+  timestamps in ms as stored (rounded to the time step), sorted by time.
 
-Every writer writes beside ``out`` and renames at the end: ``out`` is complete or absent.
+Every writer writes beside ``out`` and renames at the end: ``out`` is complete or absent, with
+the permissions of an ordinary new file (umask).
 """
 
 from __future__ import annotations
@@ -31,19 +39,13 @@ from pathlib import Path
 import numpy as np
 
 from spikemod.io.neo import spikes_path, to_neo
-from spikemod.io.spikes import read_spikes, spike_file_info
+from spikemod.io.spikes import read_spikes, read_state, spike_file_info
+from spikemod.provenance import publish_mode
 
-__all__ = ["FORMATS", "NIX_MAX_TRAINS", "export", "read_export", "read_nwb", "read_nix",
+__all__ = ["FORMATS", "export", "read_export", "read_nwb", "read_nix",
            "read_sonata", "read_npz", "read_csv"]
 
 FORMATS = ("nwb", "nix", "sonata", "npz", "csv")
-
-#: NIX refusal threshold (number of spike trains = neurons). neo.NixIO writes one DataArray
-#: plus a metadata section per train: measured 30-37 ms per train and ~25 kB per train on the
-#: benchmark machine (benchmarks/io.md: 2,000 trains took 74 s and 50 MB), so above 2,000
-#: trains an export would take minutes to hours (10^5 trains: ~1 h); NWB or SONATA instead.
-NIX_MAX_TRAINS = 2_000
-
 
 class ExportError(ValueError):
     """A user mistake in an export (one line)."""
@@ -57,6 +59,7 @@ def _staged(out: Path, suffix: str = ""):
     os.unlink(tmp)
     try:
         yield Path(tmp)
+        publish_mode(tmp)
         os.replace(tmp, out)
     finally:
         if os.path.exists(tmp):
@@ -76,18 +79,71 @@ def _provenance(results: Path) -> dict:
 
 
 # -- writers -----------------------------------------------------------------------------------
+#: NWB's unit names for the SI dimensions of recorded state variables
+_NWB_UNITS = {"V": "volts", "A": "amperes", "S": "siemens", "F": "farads", "s": "seconds",
+              "Hz": "hertz", "mol/m^3": "molar"}
+
+
+#: NWB Subject.species of a simulated model: the NCBI taxon of its cells (Mammalia: the L5
+#: pyramidal, PV and SOM models of W25/NS18/IZ07 describe mammalian neocortex)
+_MODEL_TAXON = "http://purl.obolibrary.org/obo/NCBITaxon_40674"
+
+
+def _nwb_unit(units: str) -> tuple[str, float]:
+    """``'mV'`` -> ``('volts', 1e-3)``: NWB unit and the conversion of the stored numbers."""
+    from brian2.units.fundamentalunits import DIMENSIONLESS, get_dimensions, get_unit
+
+    from spikemod.params import parse_quantity
+    try:
+        q = parse_quantity(units or "1")
+    except ValueError:
+        return str(units), 1.0
+    dim = get_dimensions(q)
+    if dim is DIMENSIONLESS:
+        return "n.a.", float(q)
+    name = str(get_unit(dim))
+    return _NWB_UNITS.get(name, name), float(q / get_unit(dim))
+
+
+def _provenance_text(prov: dict) -> str:
+    """The parts of provenance.json that say how to reproduce the run, as JSON text."""
+    keys = ("protocol", "seed", "device", "command", "protocol_args", "options", "overrides",
+            "set_by_options", "model_file", "model_file_sha256", "model_sha256", "versions",
+            "parameters", "start_time", "end_time")
+    return json.dumps({k: prov[k] for k in keys if k in prov}, indent=1, default=str)
+
+
+def _unit_columns(src: Path, prov: dict, spikes: dict, sizes: dict) -> dict:
+    """Per-neuron columns: ``/units`` of the spike file, plus ``copy`` (the circuit copy of
+    each neuron) when provenance gives ``copies`` and ``cells_per_copy``."""
+    from spikemod.io.spikes import read_units
+
+    cols = read_units(src)
+    per_copy, copies = prov.get("cells_per_copy"), prov.get("copies")
+    if isinstance(per_copy, dict) and isinstance(copies, int) and copies > 1:
+        for name in spikes:
+            n = per_copy.get(name)
+            if n and sizes[name] == n * copies and "copy" not in cols.get(name, {}):
+                cols.setdefault(name, {})["copy"] = np.arange(sizes[name]) // n
+    return cols
+
+
 def write_nwb(src: Path, out: Path, results: Path):
     from hdmf.common import ElementIdentifiers, VectorData, VectorIndex
-    from pynwb import NWBHDF5IO, NWBFile
+    from pynwb import NWBHDF5IO, NWBFile, TimeSeries
+    from pynwb.file import Subject
     from pynwb.misc import Units
 
     spikes, meta = read_spikes(src)
+    state = read_state(src)
     prov = _provenance(results)
     t0, t1 = meta.get("t_start_s", 0.0), meta.get("t_stop_s", np.nan)
+    sizes = meta["sizes"]
+    extra = _unit_columns(src, prov, spikes, sizes)
     times, index, pops, src_idx = [], [], [], []
     n_total = 0
     for name, (ids, ts) in spikes.items():
-        n = meta["sizes"][name]
+        n = sizes[name]
         ids, ts = _sorted_by_id(ids, ts)
         times.append(ts)
         counts = np.bincount(ids, minlength=n)
@@ -106,11 +162,29 @@ def write_nwb(src: Path, out: Path, results: Path):
         start = None
     if start is None:
         start = _dt.datetime.fromtimestamp(src.stat().st_mtime, _dt.timezone.utc)
-    nwb = NWBFile(session_description=f"spikemod {prov.get('protocol', 'simulation')} "
-                                      f"(simulated spikes)",
-                  identifier=str(uuid.uuid4()), session_start_time=start,
-                  source_script="spikemod export", source_script_file_name="spikemod",
-                  notes=f"exported from {src}; model sha256 {prov.get('model_sha256', '?')}")
+    protocol = prov.get("protocol", "simulation")
+    versions = prov.get("versions", {})
+    command = " ".join(str(a) for a in prov.get("command", [])) or "spikemod export"
+    nwb = NWBFile(
+        session_description=f"spikemod {protocol}: simulated spikes of a model microcircuit",
+        identifier=str(uuid.uuid4()), session_start_time=start,
+        experiment_description=(f"Brian2 simulation by spikemod {versions.get('spikemod', '?')} "
+                                f"(brian2 {versions.get('brian2', '?')}), protocol {protocol}, "
+                                f"seed {prov.get('seed', '?')}, device {prov.get('device', '?')}, "
+                                f"model {Path(str(prov.get('model_file', '?'))).name} "
+                                f"(sha256 {prov.get('model_sha256', '?')})"),
+        experimenter=["Simulation, spikemod"], institution="spikemod simulation (no lab)",
+        keywords=["simulation", "spiking network", "neuromodulation", "Brian2", protocol],
+        protocol=json.dumps({"protocol": protocol, "options": prov.get("protocol_args", [])}),
+        source_script=command, source_script_file_name="spikemod",
+        notes=f"provenance (spikemod provenance.json): {_provenance_text(prov)}",
+        subject=Subject(subject_id=f"model-{prov.get('model_sha256', 'unknown')[:12]}",
+                        description=("a simulated network, no animal: species is the taxon "
+                                     "whose cortical cells the model describes (mammalian "
+                                     "cortex); date_of_birth is the start of the simulation "
+                                     "(the network exists only for the run); subject_id is "
+                                     "the hash of the model's parameters"),
+                        species=_MODEL_TAXON, sex="U", date_of_birth=start))
     st = VectorData(name="spike_times", description="the spike times for each unit in seconds",
                     data=spike_times)
     sti = VectorIndex(name="spike_times_index", data=end, target=st)
@@ -121,23 +195,82 @@ def write_nwb(src: Path, out: Path, results: Path):
                      data=np.concatenate(pops).astype(str) if pops else np.zeros(0, str))
     sidx = VectorData(name="source_index", description="index of the neuron in its population",
                       data=np.concatenate(src_idx) if src_idx else np.zeros(0, int))
+    columns = [st, sti, obs, obsi, pop, sidx]
+    for col in dict.fromkeys(c for cols in extra.values() for c in cols):
+        parts = []
+        for name in spikes:
+            v = extra.get(name, {}).get(col)
+            if v is None or len(v) != sizes[name]:
+                v = np.full(sizes[name], "" if any(
+                    np.asarray(c.get(col, [0])).dtype.kind in "OUS" for c in extra.values())
+                    else np.nan)
+            parts.append(np.asarray(v))
+        data = np.concatenate(parts) if parts else np.zeros(0)
+        if data.dtype.kind in "OUS":
+            data = data.astype(str)
+        what = ("circuit copy (independent replica in the same simulation) of the neuron"
+                if col == "copy" else f"{col} of the neuron (the condition it was simulated in)")
+        columns.append(VectorData(name=col, description=what, data=data))
+    dt_ms = meta.get("dt_ms")
     nwb.units = Units(name="units", description="simulated neurons, one unit per neuron",
                       id=ElementIdentifiers(name="id", data=np.arange(n_total)),
-                      columns=[st, sti, obs, obsi, pop, sidx])
+                      columns=columns, resolution=dt_ms * 1e-3 if dt_ms else 1e-4)
+    for name, variables in state.items():
+        for var, rec in variables.items():
+            unit, conversion = _nwb_unit(rec["units"])
+            ts = np.asarray(rec["times_s"])
+            kw = {}
+            step = np.diff(ts)
+            if ts.size > 1 and np.allclose(step, step[0], rtol=1e-6, atol=1e-12):
+                kw.update(starting_time=float(ts[0]), rate=1.0 / float(step[0]))
+            else:
+                kw.update(timestamps=ts)
+            nwb.add_acquisition(TimeSeries(
+                name=f"{name}_{var}", data=np.asarray(rec["values"]), unit=unit,
+                conversion=conversion,
+                description=(f"recorded state variable {var} of population {name} "
+                             f"({rec['units']}); columns are the neurons "
+                             f"{', '.join(str(int(i)) for i in rec['node_ids'])} (source_index)"),
+                comments=f"source_population={name}", **kw))
     with _staged(out, ".nwb") as tmp, NWBHDF5IO(str(tmp), "w") as io:
         io.write(nwb)
 
 
 def write_nix(src: Path, out: Path, results: Path):
+    """One NIX spike train per population (all its spikes; array annotations ``source_index``
+    and ``channel_id`` give each spike's neuron, annotation ``n_nodes`` the population size):
+    neo.NixIO writes one DataArray and a metadata section per train, ~30 kB each, so one train
+    per neuron made a 17.8 MB file of a 145 kB spike file."""
     import neo
+    import quantities as pq
 
-    info = spike_file_info(src)
-    n_trains = sum(n for _, n in info.values())
-    if n_trains > NIX_MAX_TRAINS:
-        raise ExportError(f"{n_trains} spike trains are too many for NIX (limit "
-                          f"{NIX_MAX_TRAINS}: neo.NixIO writes one DataArray per train); "
-                          "use --format nwb or sonata")
-    block = to_neo(results if results.is_dir() else src)
+    spikes, meta = read_spikes(src)
+    signals = to_neo(results if results.is_dir() else src).segments[0].analogsignals
+    t0 = meta.get("t_start_s", 0.0)
+    last = max((float(t.max()) for _, t in spikes.values() if t.size), default=t0)
+    t1 = meta.get("t_stop_s", last)
+    block = neo.Block(name=Path(src).parent.name, file_origin=str(src),
+                      layout="one spike train per population")
+    seg = neo.Segment(name="run", index=0)
+    block.segments.append(seg)
+    offset = 0
+    for name, (ids, times) in spikes.items():
+        order = np.lexsort((ids, times))
+        n = meta["sizes"][name]
+        train = neo.SpikeTrain(times[order], units="s", t_start=t0 * pq.s, t_stop=t1 * pq.s,
+                               name=name, source_population=name, n_nodes=int(n),
+                               array_annotations={"source_index": ids[order].astype(np.int64),
+                                                  "channel_id": offset + ids[order]})
+        offset += n
+        group = neo.Group(name=name, source_population=name, size=int(n))
+        seg.spiketrains.append(train)
+        group.add(train)
+        for sig in signals:
+            if sig.annotations.get("source_population") == name:
+                group.add(sig)
+        block.groups.append(group)
+    for sig in signals:
+        seg.analogsignals.append(sig)
     with _staged(out, ".nix") as tmp:
         io = neo.NixIO(str(tmp), mode="ow")
         try:
@@ -164,7 +297,7 @@ def write_npz(src: Path, out: Path, results: Path):
 
 
 def write_csv(src: Path, out: Path, results: Path, chunk: int = 200_000):
-    spikes, _ = read_spikes(src)
+    spikes, _ = read_spikes(src, time_unit="ms")      # the stored ms: no float noise added
     names = list(spikes)
     if not names:
         times = np.zeros(0)
@@ -179,7 +312,7 @@ def write_csv(src: Path, out: Path, results: Path, chunk: int = 200_000):
         for a in range(0, order.size, chunk):
             sel = order[a:a + chunk]
             f.writelines(f"{t!r} {names[p]} {i}\n" for t, p, i in
-                         zip((times[sel] * 1e3).tolist(), pop[sel].tolist(), ids[sel].tolist()))
+                         zip(times[sel].tolist(), pop[sel].tolist(), ids[sel].tolist()))
 
 
 WRITERS = {"nwb": write_nwb, "nix": write_nix, "sonata": write_sonata, "npz": write_npz,
@@ -202,6 +335,9 @@ def export(results_dir, fmt: str, out, force: bool = False) -> Path:
         raise ExportError(f"--out {str(out)!r} exists (use --force to replace it)")
     if not out.parent.is_dir():
         raise ExportError(f"--out {str(out)!r}: directory {str(out.parent)!r} does not exist")
+    if not os.access(out.parent, os.W_OK | os.X_OK):
+        raise ExportError(f"--out {str(out)!r}: cannot write in directory {str(out.parent)!r} "
+                          "(permission denied)")
     try:
         spike_file_info(src)
     except (OSError, KeyError) as exc:
@@ -239,7 +375,8 @@ def read_nwb(path) -> tuple[dict, dict]:
 
 
 def read_nix(path) -> tuple[dict, dict]:
-    """neo's NixIO: spike trains grouped by their ``source_population`` annotation."""
+    """neo's NixIO: one train per population (``source_index`` per spike), or one train per
+    neuron (files of earlier versions, grouped by their ``source_population`` annotation)."""
     import neo
 
     io = neo.NixIO(str(path), mode="ro")
@@ -252,9 +389,13 @@ def read_nix(path) -> tuple[dict, dict]:
         name = st.annotations["source_population"]
         ids, times = out.setdefault(name, ([], []))
         t = st.rescale("s").magnitude
-        ids.append(np.full(t.size, int(st.annotations["source_index"])))
+        if "n_nodes" in st.annotations:
+            ids.append(np.asarray(st.array_annotations["source_index"], dtype=np.int64))
+            sizes[name] = int(st.annotations["n_nodes"])
+        else:
+            ids.append(np.full(t.size, int(st.annotations["source_index"])))
+            sizes[name] = sizes.get(name, 0) + 1
         times.append(t)
-        sizes[name] = sizes.get(name, 0) + 1
     out = {k: (np.concatenate(v[0]).astype(np.int64), np.concatenate(v[1])) for k, v in out.items()}
     return out, {"sizes": sizes, "block": block}
 

@@ -2,7 +2,7 @@
 
 Layout (SONATA "Spike file" specification, plus spikemod's extensions marked *)::
 
-    /spikes                           attrs: t_start_s*, t_stop_s*
+    /spikes                           attrs: t_start_s*, t_stop_s*, dt_ms* (time step, when known)
     /spikes/<population>              attr sorting: HDF5 enum {none: 0, by_id: 1, by_time: 2}
                                       attr n_nodes*: population size (silent neurons included)
     /spikes/<population>/timestamps   float64, attr units = "ms"
@@ -11,6 +11,11 @@ Layout (SONATA "Spike file" specification, plus spikemod's extensions marked *):
         data       float64 (n_times, n_recorded), attr units (Brian2/quantities spelling, '1' = none)
         times      float64 (n_times,), attr units = "ms"
         node_ids   uint64 (n_recorded,): the neuron of each column
+    /units/<population>/<column>*     one value per neuron (n_nodes,): the condition, circuit
+                                      copy or grid point a neuron belongs to (attr units)
+
+Spike times are stored in ms rounded to the time step (``dt``): a spike at step 3069 of 0.1 ms
+is written as 306.9, not 306.90000000000003.
 
 Spikes are kept as two arrays per population (node ids, times): the canonical form from which
 Neo objects are built lazily (:func:`spikemod.io.to_neo`). SONATA readers (libsonata, BMTK)
@@ -32,12 +37,30 @@ import h5py
 import numpy as np
 
 __all__ = ["SORTING", "SpikeFileWriter", "write_spikes", "read_spikes", "read_state",
-           "spike_file_info"]
+           "read_units", "spike_file_info", "to_ms"]
 
 SORTING = {"none": 0, "by_id": 1, "by_time": 2}
 SORTING_DTYPE = h5py.enum_dtype(SORTING, basetype="u1")
 _CHUNK = 1 << 16
 _TIME_SCALE = {"ms": 1e-3, "s": 1.0, "second": 1.0, "us": 1e-6}
+
+
+def to_ms(times_s, dt_s: float | None = None) -> np.ndarray:
+    """Times in seconds -> ms, rounded to the time step ``dt_s`` without float noise.
+
+    The step count ``round(t/dt)`` times ``dt`` in ms is rounded to the decimals of ``dt``
+    (0.1 ms: one decimal), so ``306.9`` is stored, not ``306.90000000000003``.
+
+    >>> to_ms([0.30690000000000003], 1e-4).tolist()
+    [306.9]
+    """
+    t = np.asarray(times_s, dtype=np.float64)
+    if not dt_s:
+        return t * 1e3
+    dt_ms = float(dt_s) * 1e3
+    # the decimals of dt itself (0.1 ms: 1, 0.025 ms: 3)
+    decimals = next((d for d in range(13) if abs(round(dt_ms, d) - dt_ms) <= 1e-9 * dt_ms), 12)
+    return np.round(np.round(t / float(dt_s)) * dt_ms, decimals)
 
 
 def _check_name(name: str, what: str = "population"):
@@ -59,8 +82,9 @@ class SpikeFileWriter:
     """
 
     def __init__(self, path, t_start: float = 0.0, t_stop: float | None = None,
-                 sizes: dict | None = None):
+                 sizes: dict | None = None, dt: float | None = None):
         self.path = Path(path)
+        self.dt = float(dt) if dt else None
         self.t_start = float(t_start)
         self.t_stop = t_stop
         self.sizes = dict(sizes or {})
@@ -103,7 +127,8 @@ class SpikeFileWriter:
             pop["sorted"] = bool(times[0] >= pop["last"] and np.all(np.diff(times) >= 0))
         pop["last"] = float(times[-1])
         pop["max_id"] = max(pop["max_id"], int(ids.max()))
-        for key, data in (("timestamps", times * 1e3), ("node_ids", ids.astype(np.uint64))):
+        for key, data in (("timestamps", to_ms(times, self.dt)),
+                          ("node_ids", ids.astype(np.uint64))):
             g[key].resize((n + k,))
             g[key][n:] = data
         pop["n"] = n + k
@@ -144,9 +169,24 @@ class SpikeFileWriter:
         g = self._f.require_group("state").require_group(population).create_group(variable)
         d = g.create_dataset("data", data=values)
         d.attrs["units"] = str(units)
-        t = g.create_dataset("times", data=times * 1e3)
+        t = g.create_dataset("times", data=to_ms(times, self.dt))
         t.attrs["units"] = "ms"
         g.create_dataset("node_ids", data=node_ids)
+
+    def add_units(self, population: str, columns: dict, units: dict | None = None):
+        """Per-neuron columns of ``population``: ``{name: array of n_nodes values}`` (numbers or
+        text), e.g. the circuit copy or the condition of each neuron."""
+        _check_name(population)
+        g = self._f.require_group("units").require_group(population)
+        for name, values in columns.items():
+            _check_name(name, "column")
+            values = np.asarray(values)
+            if values.dtype.kind in "OUS":
+                d = g.create_dataset(name, data=values.astype(str).astype(object),
+                                     dtype=h5py.string_dtype())
+            else:
+                d = g.create_dataset(name, data=values)
+            d.attrs["units"] = str((units or {}).get(name, "1"))
 
     def add_state_monitor(self, population: str, monitor, variables=None):
         """Store variables of a Brian2 ``StateMonitor`` (units from Brian2)."""
@@ -169,6 +209,8 @@ class SpikeFileWriter:
             self.t_stop = max(last, default=self.t_start)
         self._root.attrs["t_start_s"] = self.t_start
         self._root.attrs["t_stop_s"] = float(self.t_stop)
+        if self.dt:
+            self._root.attrs["dt_ms"] = self.dt * 1e3
         for name, p in self._pops.items():
             if "timestamps" not in p["group"]:
                 self._create(p["group"], chunk=1024)
@@ -207,7 +249,8 @@ def _ordered(primary, secondary) -> bool:
 
 def write_spikes(path, populations: dict, t_start: float = 0.0, t_stop: float | None = None,
                  sorting: str = "by_time", state: dict | None = None,
-                 sizes: dict | None = None) -> Path:
+                 sizes: dict | None = None, dt: float | None = None,
+                 units: dict | None = None) -> Path:
     """Write ``{population: (node_ids, times_s)}`` to ``path`` (atomically).
 
     Parameters
@@ -222,10 +265,24 @@ def write_spikes(path, populations: dict, t_start: float = 0.0, t_stop: float | 
         node_ids=)}}`` recorded state variables, or ``{population: StateMonitor}``.
     sizes : dict, optional
         Population sizes (default: largest node id + 1), so silent neurons are kept.
+    dt : float, optional
+        Time step in seconds: times are stored rounded to it (:func:`to_ms`).
+    units : dict, optional
+        ``{population: {column: values per neuron}}`` (see :meth:`SpikeFileWriter.add_units`).
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Example
+    -------
+    >>> write_spikes("spikes.h5", {"pyr": ([0, 1], [0.0123, 0.5])}, t_stop=1.0,
+    ...              dt=1e-4)                                    # doctest: +SKIP
     """
     if sorting not in SORTING:
         raise ValueError(f"sorting {sorting!r} is not allowed (allowed: {', '.join(SORTING)})")
-    with SpikeFileWriter(path, t_start=t_start, t_stop=t_stop, sizes=sizes) as w:
+    with SpikeFileWriter(path, t_start=t_start, t_stop=t_stop, sizes=sizes, dt=dt) as w:
         for name, (ids, times) in populations.items():
             ids = np.asarray(ids)
             if ids.size and ids.dtype.kind in "if" and ids.min() < 0:
@@ -249,6 +306,8 @@ def write_spikes(path, populations: dict, t_start: float = 0.0, t_stop: float | 
             for var, rec in variables.items():
                 w.add_state(pop, var, rec["times_s"], rec["values"], rec.get("units", "1"),
                             rec["node_ids"])
+        for pop, columns in (units or {}).items():
+            w.add_units(pop, columns)
     return Path(path)
 
 
@@ -261,21 +320,26 @@ def _scale(ds) -> float:
     return _TIME_SCALE[unit]
 
 
-def read_spikes(path, populations=None) -> tuple[dict, dict]:
-    """Read a SONATA spike file: ``({population: (ids, times_s)}, meta)``.
+def read_spikes(path, populations=None, time_unit: str = "s") -> tuple[dict, dict]:
+    """Read a SONATA spike file: ``({population: (ids, times)}, meta)``.
 
-    ``meta`` has ``t_start_s``, ``t_stop_s`` (when written by spikemod) and ``sizes``
-    (population -> number of neurons; largest id + 1 when the file does not say).
+    Times are in seconds (``time_unit="s"``) or, unconverted when stored so, in ms
+    (``time_unit="ms"``). ``meta`` has ``t_start_s``, ``t_stop_s``, ``dt_ms`` (when written by
+    spikemod) and ``sizes`` (population -> number of neurons; largest id + 1 when the file does
+    not say).
     """
     out, sizes = {}, {}
     with h5py.File(path, "r") as f:
         root = f["spikes"]
-        meta = {k: float(root.attrs[k]) for k in ("t_start_s", "t_stop_s") if k in root.attrs}
+        meta = {k: float(root.attrs[k]) for k in ("t_start_s", "t_stop_s", "dt_ms")
+                if k in root.attrs}
         for name, g in root.items():
             if populations is not None and name not in populations:
                 continue
             ids = g["node_ids"][()].astype(np.int64)
-            out[name] = (ids, g["timestamps"][()] * _scale(g["timestamps"]))
+            ts = g["timestamps"][()]
+            scale = _scale(g["timestamps"]) / _TIME_SCALE[time_unit]
+            out[name] = (ids, ts if scale == 1.0 else ts * scale)
             sizes[name] = int(g.attrs.get("n_nodes", ids.max() + 1 if ids.size else 0))
     meta["sizes"] = sizes
     return out, meta
@@ -297,6 +361,19 @@ def read_state(path, populations=None) -> dict:
                     "values": g["data"][()],
                     "units": units.decode() if isinstance(units, bytes) else str(units),
                     "node_ids": g["node_ids"][()].astype(np.int64)}
+    return out
+
+
+def read_units(path) -> dict:
+    """``{population: {column: values per neuron}}`` from ``/units`` (empty if absent)."""
+    out: dict = {}
+    with h5py.File(path, "r") as f:
+        for pop, g in (f["units"].items() if "units" in f else ()):
+            for name, d in g.items():
+                v = d[()]
+                if v.dtype.kind == "O":
+                    v = np.array([x.decode() if isinstance(x, bytes) else str(x) for x in v])
+                out.setdefault(pop, {})[name] = v
     return out
 
 
