@@ -7,7 +7,9 @@ Usage::
         net = Network(G, mon)
         net.run(1 * second)
         sim.finish()          # standalone: generate, compile, run; runtime: nothing to do
-    rates = mon.count / second   # monitors are readable after finish()
+        rates = mon.count / second   # read monitors after finish(), inside the block
+    # after the block the device is reset: on cpp_standalone reading ``mon`` here raises
+    # NotImplementedError, so take what you need (arrays, or spikemod.monitors_to_neo) inside
 
 Standalone devices are set with ``build_on_run=False`` so a protocol may call ``run`` several
 times; ``finish`` builds the project once. On leaving the block the device is reset to runtime
@@ -259,6 +261,31 @@ def simulation(device: str = "runtime", seed: int | None = None, dt=None,
     runtime_target : {'numpy', 'cython'}, optional
         Code generation target in runtime mode (default ``$SPIKEMOD_RUNTIME_TARGET`` or numpy,
         which needs no compiler and no warm cache).
+
+    Returns
+    -------
+    contextmanager of Simulation
+        ``with simulation(...) as sim``: build the network inside the block, call
+        ``sim.finish()`` after the last ``run`` (standalone: generate, compile and run; runtime:
+        nothing), then read the monitors, still inside the block.
+
+    Raises
+    ------
+    DeviceError
+        For an unknown device, or ``cuda_standalone`` without a GPU or CUDA toolkit (one line
+        naming what is missing).
+
+    Example
+    -------
+    >>> from brian2 import NeuronGroup, SpikeMonitor, Network, ms
+    >>> with simulation("runtime", seed=1) as sim:
+    ...     G = NeuronGroup(2, "dv/dt = (1.1 - v)/(10*ms) : 1", threshold="v > 1", reset="v = 0")
+    ...     mon = SpikeMonitor(G)
+    ...     Network(G, mon).run(50 * ms)
+    ...     sim.finish()
+    ...     counts = mon.count[:].tolist()
+    >>> counts
+    [2, 2]
     """
     import brian2
     from brian2 import defaultclock, prefs, set_device

@@ -403,6 +403,25 @@ def load_model(path=None, overrides=None) -> Model:
         (``[meta] base``, default ``l5_default.toml``): they may list only some keys.
     overrides : list of str, optional
         ``'section.key=value'`` strings, e.g. ``'soma.a=0.02/ms'``, ``'coupling.g_c=0.5'``.
+
+    Returns
+    -------
+    Model
+        The resolved parameters: ``model["soma.C"]`` is a Brian2 quantity with its unit,
+        ``model.section("soma")`` a dict of one section.
+
+    Raises
+    ------
+    ModelError
+        One line naming the key, the bad value and what is allowed: an unknown key, a missing
+        or wrong unit, a value out of range, a bad override, an unstable diffusion step, a
+        model file that does not exist or is not valid TOML.
+
+    Example
+    -------
+    >>> model = load_model(overrides=["coupling.g_c=0.5"])
+    >>> float(model["coupling.g_c"])
+    0.5
     """
     entries, meta, digest = _schema()
     path = Path(path) if path is not None else DEFAULT_MODEL
