@@ -6,6 +6,10 @@ probabilities in [0, 1], non-negative counts), choices, readable TOML, existing 
 base, devices that exist, protocols and protocol options that exist, grid option values,
 output paths, sweep grids/seeds/workers, rerun directories, and a diffusion time step or
 voxel size beyond the stability limit of the explicit scheme (checked on every model load).
+Issue 15: physically meaningful bounds (membrane potentials within -150..100 mV, vr < vt <
+v_peak, reset below v_peak, sim.dt <= 0.2 ms for the Euler-integrated cells), a protocol
+option and --set/--grid of the same parameter, --set of a parameter the protocol fixes, and an
+existing result directory without --force.
 
 Most cases run ``spikemod.cli.main`` in-process; three go through a real subprocess.
 """
@@ -22,6 +26,8 @@ from spikemod.params import load_model
 
 FAST = ["--device", "runtime", "--i-soma", "800", "--i-dend", "0", "--coupling", "1",
         "--duration", "0.01", "--burn-in", "0"]
+#: a sweep's --grid coupling.g_c takes the place of --coupling (giving both is an error)
+SWEEP_FAST = [a for a in FAST if a not in ("--coupling", "1")]
 
 # (id, model file text or None, argv after 'spikemod', text the error line must contain)
 MODEL_FILES = [
@@ -56,10 +62,19 @@ SETS = [
     ("negative-tau-stdp", "stdp.tau_plus=-20ms", "-20ms"),
     ("unstable-diffusion-dt", "diffusion.dt=500ms", "unstable"),
     ("unstable-diffusion-dx", "diffusion.dx=1um", "unstable"),
+    ("absurd-threshold", "soma.vt=1e9mV", "1e9mV"),
+    ("threshold-below-rest", "soma.vt=-80mV", "soma.vr"),
+    ("dt-too-large", "sim.dt=5ms", "0.2 ms"),
+    ("peak-below-threshold", "pv.v_peak=-50mV", "pv.vt"),
+    ("reset-above-peak", "soma.c_burst=60mV", "soma.v_peak"),
+    ("rest-absurd", "som.vr=-1volt", "-150 mV"),
 ]
 
 MODEL_FILES.append(("unstable-diffusion-file", 'diffusion.dt = { value = 1, unit = "second" }',
                     "unstable"))
+MODEL_FILES.append(("threshold-below-rest-file", 'soma.vt = { value = -80, unit = "mV" }',
+                    "soma.vr"))
+MODEL_FILES.append(("dt-too-large-file", 'sim.dt = { value = 5, unit = "ms" }', "0.2 ms"))
 
 OPTIONS = [
     ("unknown-device", ["--device", "gpu"], "gpu"),
@@ -70,6 +85,7 @@ OPTIONS = [
     ("wrong-unit", ["--i-soma", "1 kV"], "kV"),
     ("unknown-option", ["--i-somaa", "800"], "--i-somaa"),
     ("missing-model-file", ["--model", "no_such_model.toml"], "no_such_model.toml"),
+    ("option-and-set", ["--set", "coupling.g_c=0"], "--coupling 1 and --set coupling.g_c=0"),
 ]
 
 
@@ -150,6 +166,9 @@ def test_failed_run_leaves_no_parent_dirs(workdir, capsys, monkeypatch):
 
 
 SWEEPS = [
+    ("grid-and-option", ["--grid", "coupling.g_c=0,0.5", "--coupling", "1"],
+     "--coupling 1 and --set coupling.g_c=0"),
+    ("grid-below-rest", ["--grid", "soma.vt=-45mV,-80mV"], "soma.vr"),
     ("grid-unknown-key", ["--grid", "soma.vtt=-45mV,-40mV"], "soma.vtt"),
     ("grid-unknown-option", ["--grid", "opt:i-dnd=0,800"], "opt:i-dnd"),
     ("grid-out-of-range", ["--grid", "coupling.g_c=0,1.5"], "1.5"),
@@ -166,17 +185,42 @@ SWEEPS = [
 
 @pytest.mark.parametrize("extra,needle", [c[1:] for c in SWEEPS], ids=[c[0] for c in SWEEPS])
 def test_bad_sweep(workdir, capsys, extra, needle):
-    rc, lines = _call(["sweep", "fi-gain", "--out", "sw"] + FAST + extra, capsys)
+    rc, lines = _call(["sweep", "fi-gain", "--out", "sw"] + SWEEP_FAST + extra, capsys)
     _check(rc, lines, needle)
     assert _snapshot(workdir) == []
 
 
 def test_sweep_out_is_a_file(workdir, capsys):
     (workdir / "sw").write_text("x")
-    rc, lines = _call(["sweep", "fi-gain", "--out", "sw", "--grid", "coupling.g_c=0"] + FAST,
-                      capsys)
+    rc, lines = _call(["sweep", "fi-gain", "--out", "sw", "--grid", "coupling.g_c=0"]
+                      + SWEEP_FAST, capsys)
     _check(rc, lines, "sw")
     assert _snapshot(workdir) == ["sw"]
+
+
+def test_set_of_a_parameter_the_protocol_fixes(workdir, capsys):
+    rc, lines = _call(["run", "stdp-burst", "--device", "runtime", "--set", "coupling.g_c=0.3",
+                       "--out", "o"], capsys)
+    _check(rc, lines, "stdp-burst sets coupling.g_c itself")
+    assert _snapshot(workdir) == []
+
+
+def test_existing_result_needs_force(workdir, capsys):
+    """A second run into a result directory is refused; the first result stays untouched."""
+    assert _call(["run", "fi-gain", "--out", "res", "--quiet"] + FAST, capsys)[0] == 0
+    before = {p: (workdir / p).read_bytes() for p in _snapshot(workdir) if (workdir / p).is_file()}
+    rc, lines = _call(["run", "fi-gain", "--out", "res", "--quiet"] + FAST, capsys)
+    _check(rc, lines, "--force")
+    after = {p: (workdir / p).read_bytes() for p in _snapshot(workdir) if (workdir / p).is_file()}
+    assert after == before
+
+
+def test_out_holding_other_files_is_refused_even_with_force(workdir, capsys):
+    (workdir / "mine").mkdir()
+    (workdir / "mine" / "notes.txt").write_text("keep")
+    rc, lines = _call(["run", "fi-gain", "--out", "mine", "--force"] + FAST, capsys)
+    _check(rc, lines, "not a spikemod result")
+    assert _snapshot(workdir) == ["mine", "mine/notes.txt"]
 
 
 def test_rerun_without_provenance(workdir, capsys):
@@ -203,7 +247,9 @@ def test_every_time_constant_and_capacitance_has_a_positive_range():
     (["run", "fi-gain", "--device", "gpu"], "gpu"),
     (["run", "fi-gain", "--set", "coupling.g_c=3"], "coupling.g_c"),
     (["sweep", "fi-gain", "--grid", "opt:i-dnd=0"], "opt:i-dnd"),
-], ids=["device", "set", "sweep-grid"])
+    (["run", "fi-gain", "--set", "coupling.g_c=0", "--coupling", "1"], "--coupling 1"),
+    (["run", "fi-gain", "--set", "sim.dt=5ms"], "sim.dt"),
+], ids=["device", "set", "sweep-grid", "option-and-set", "dt"])
 def test_subprocess(tmp_path, argv, needle):
     exe = Path(sys.executable).with_name("spikemod")
     r = subprocess.run([str(exe)] + argv + ["--out", "o"], cwd=tmp_path, capture_output=True,
