@@ -320,6 +320,20 @@ def make_soma_only(n: int, model, name: str = "soma_only", **kwds) -> NeuronGrou
     Returns
     -------
     brian2.NeuronGroup
+        With ``I_soma`` (injected current) and the soma's state ``v``, ``g_adapt``.
+
+    Raises
+    ------
+    ValueError
+        For ``n < 1`` (Brian2).
+
+    Example
+    -------
+    >>> from spikemod import load_model, make_soma_only, simulation
+    >>> with simulation("runtime"):
+    ...     G = make_soma_only(3, load_model())
+    >>> G.N, G.name
+    (3, 'soma_only')
     """
     eqs = SOMA_EQS.format(soma_syn="", implicit=_implicit(model), g_syn="")
     group = NeuronGroup(n, eqs, threshold="v >= v_peak", reset=PYRAMIDAL_RESET.replace(
@@ -373,11 +387,20 @@ def make_interneuron(n: int, model, kind: str, synaptic: bool = False, name: str
     Returns
     -------
     brian2.NeuronGroup
+        Izhikevich cells with ``I_soma`` (injected current).
 
     Raises
     ------
     ValueError
-        For another ``kind``.
+        For another ``kind``, or ``n < 1`` (Brian2).
+
+    Example
+    -------
+    >>> from spikemod import load_model, make_interneuron, simulation
+    >>> with simulation("runtime"):
+    ...     pv = make_interneuron(2, load_model(), "pv")
+    >>> pv.N, pv.name
+    (2, 'pv')
     """
     if kind not in ("pv", "som"):
         raise ValueError(f"interneuron kind {kind!r} is not allowed (allowed: 'pv', 'som')")

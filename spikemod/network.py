@@ -397,6 +397,15 @@ def build_microcircuit(model, *, n_exc=None, n_pv=None, n_som=None, n_thal=None,
     set ``mc.drive[key].rates`` to change them. W25 details kept: E->E self-connections,
     no synaptic delay (``connectivity.delay_*`` = 0), E->I AMPA and NMDA with the same kernel,
     ring positions ``linspace(0, 2 pi, n)``.
+
+    Example
+    -------
+    >>> from spikemod import build_microcircuit, load_model, simulation
+    >>> model = load_model()
+    >>> with simulation("runtime", seed=1, dt=model["sim.dt"]):
+    ...     mc = build_microcircuit(model, n_exc=20, n_pv=5, n_som=5, n_thal=0)
+    >>> mc.sizes, sorted(mc.populations)
+    ({'pyr': 20, 'pv': 5, 'som': 5, 'thal': 0}, ['pv', 'pyr', 'som'])
     """
     geometry = geometry or model["connectivity.geometry"]
     if geometry not in ("ring", "sheet"):

@@ -122,7 +122,34 @@ def parse_values(text: str, unit: str, what: str, minimum=None, maximum=None) ->
     """Read a grid option: ``'0,200,400'`` or ``'500:1500:50'`` (start:stop:step, stop included).
 
     Values are in ``unit`` unless the text ends with another unit of the same dimension
-    (``'0.5:1.5:0.05 nA'``). Returns floats in ``unit``.
+    (``'0.5:1.5:0.05 nA'``).
+
+    Parameters
+    ----------
+    text : str
+        The option's value as typed.
+    unit : str
+        The unit of the result (``'1'``: dimensionless).
+    what : str
+        The option's name, for the error message (``'--i-soma'``).
+    minimum, maximum : float, optional
+        Allowed range, in ``unit``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Floats in ``unit``.
+
+    Raises
+    ------
+    UsageError
+        One line naming ``what``, the bad text and what is allowed (not a list or range, a
+        unit of another dimension, a value out of range); a protocol turns it into exit code 2.
+
+    Example
+    -------
+    >>> parse_values("0.5:1.5:0.5 nA", "pA", "--i-soma")
+    array([ 500., 1000., 1500.])
     """
     text = str(text).strip()
     in_unit = "" if unit == "1" else f" {unit}"       # dimensionless: no unit in messages
@@ -514,8 +541,34 @@ def quiet_logging(verbose: bool = False) -> None:
 def protocol_main(module_or_name, argv=None, prog=None) -> int:
     """Entry point of ``python protocols/<name>.py`` and ``spikemod run <name>``.
 
-    Returns the exit code: 0 done, 2 a user mistake (one line), 1 a full disk (one line), 130
-    interrupted (Ctrl-C)."""
+    Parameters
+    ----------
+    module_or_name : module or str
+        The protocol module (``NAME``, ``add_arguments``, optional ``validate``, ``run``), or
+        its name in ``sys.modules`` (``__name__`` in a protocol script).
+    argv : list of str, optional
+        Command-line arguments (default ``sys.argv[1:]``).
+    prog : str, optional
+        Program name in messages (default ``spikemod run NAME`` or ``protocols/<file>``).
+
+    Returns
+    -------
+    int
+        The exit code: 0 done, 2 a user mistake (one line), 1 a full disk (one line), 130
+        interrupted (Ctrl-C).
+
+    Raises
+    ------
+    Exception
+        Anything that is not a user mistake (a bug) propagates with its traceback.
+
+    Example
+    -------
+    The last lines of a protocol file (``protocols/example.py``)::
+
+        if __name__ == "__main__":
+            raise SystemExit(spikemod.protocol_main(__name__))
+    """
     module = sys.modules[module_or_name] if isinstance(module_or_name, str) else module_or_name
     argv = sys.argv[1:] if argv is None else list(argv)
     prog = prog or (f"protocols/{Path(module.__file__).name}" if module.__name__ == "__main__"

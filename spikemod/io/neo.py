@@ -144,6 +144,31 @@ def to_neo(results_dir, populations=None, t_start=None, t_stop=None):
     t_start, t_stop : float or Quantity, optional
         Time window (seconds if a float); spikes with ``t_start <= t < t_stop`` are kept.
         Defaults: the recording interval stored in the file.
+
+    Returns
+    -------
+    neo.Block
+        One :class:`neo.Segment` ("run") with every spike train (silent neurons included) and
+        the recorded state as :class:`neo.AnalogSignal`; one :class:`neo.Group` per population
+        (see the module docstring for the annotations). Trains are built on first touch.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``results_dir`` does not exist or has no ``spikes.h5``.
+    ValueError
+        For a population that is not in the file, or ``t_stop`` before ``t_start``.
+
+    Example
+    -------
+    >>> import tempfile, numpy as np
+    >>> from spikemod.io import write_spikes
+    >>> d = tempfile.mkdtemp()
+    >>> _ = write_spikes(f"{d}/spikes.h5", {"pyr": (np.array([0, 2]), np.array([0.1, 0.2]))},
+    ...                  t_stop=1.0, sizes={"pyr": 3})
+    >>> block = to_neo(d)
+    >>> [g.name for g in block.groups], [len(st) for st in block.segments[0].spiketrains]
+    (['pyr'], [1, 0, 1])
     """
     import neo
 
