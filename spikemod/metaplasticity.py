@@ -145,6 +145,19 @@ def omega(model, ca_uM, scale=1.0):
     """SBC02's Omega(Ca) (the fixed point of w at calcium ``ca_uM``, uM) with thresholds
     scaled by ``scale``; NumPy, for analysis and tests.
 
+    Parameters
+    ----------
+    model : spikemod.params.Model
+    ca_uM : float or array
+        Calcium above rest, uM.
+    scale : float or array
+        Threshold scale (:func:`theta_scale`).
+
+    Returns
+    -------
+    numpy.ndarray
+        Omega, between 0 and 1.
+
     Example
     -------
     >>> from spikemod.params import load_model
@@ -218,6 +231,21 @@ def link_pka_to_theta(nm, cells, model, name: str | None = None) -> Synapses:
 
     With ``metaplasticity.pka_theta`` off the scale stays 1 (the link exists, PKA does not
     reach it).
+
+    Parameters
+    ----------
+    nm : spikemod.neuromod.Neuromodulation
+        The pools of ``cells`` (:func:`spikemod.neuromod.attach`).
+    cells : brian2.NeuronGroup
+        Cells with ``theta_M_scale`` (:data:`CELL_EQS`).
+    model : spikemod.params.Model
+    name : str, optional
+        Brian2 name.
+
+    Returns
+    -------
+    brian2.Synapses
+        One-to-one, on the ``gpcr.dt`` clock.
 
     Example
     -------
@@ -360,6 +388,13 @@ def crossover_frequency(frequencies_Hz, dw_percent) -> tuple[float, str]:
     """The LTD -> LTP crossover: the first frequency (ascending) at which the weight change
     turns from negative to non-negative, interpolated linearly in log10(frequency).
 
+    Parameters
+    ----------
+    frequencies_Hz : sequence of float
+        Train frequencies (> 0, any order).
+    dw_percent : sequence of float
+        Weight change at each frequency.
+
     Returns
     -------
     (float, str)
@@ -388,8 +423,25 @@ def crossover_frequency(frequencies_Hz, dw_percent) -> tuple[float, str]:
 
 
 def summarize(rows) -> tuple[list, list]:
-    """Per (modulator, concentration): ``(summary_rows, notes)``; summary rows have
-    ``modulator, concentration_nM, crossover_Hz`` and notes the NaN reasons."""
+    """The crossover per (modulator, concentration).
+
+    Parameters
+    ----------
+    rows : list of dict
+        ``modulator, concentration_nM, frequency_Hz, dw_percent`` per condition.
+
+    Returns
+    -------
+    (list of dict, list of str)
+        Summary rows ``modulator, concentration_nM, crossover_Hz`` (first-seen order) and one
+        note per NaN crossover saying why.
+
+    Example
+    -------
+    >>> summarize([{"modulator": "NE", "concentration_nM": 0.0, "frequency_Hz": f,
+    ...             "dw_percent": d} for f, d in ((1, -5.0), (10, 5.0))])[0][0]["crossover_Hz"]
+    3.1622776601683795
+    """
     out, notes = [], []
     keys = []
     for r in rows:
