@@ -25,8 +25,10 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -140,13 +142,15 @@ def compile_cpp(directory, label: str | None = None, quiet: bool | None = None) 
             *prefs.devices.cpp_standalone.extra_make_args_unix]
     todo = _compile_commands(make, directory)
     bar = None
+    t0 = time.perf_counter()
     if not quiet:
         if todo:
             print(f"{label}: compiling {len(todo)} C++ file{'s' * (len(todo) != 1)} in "
                   f"{directory}", file=sys.stderr)
-            from tqdm import tqdm
-            bar = tqdm(total=len(todo), desc=f"{label}: compiling", unit="file",
-                       file=sys.stderr, leave=False)
+            if sys.stderr.isatty():
+                from tqdm import tqdm
+                bar = tqdm(total=len(todo), desc=f"{label}: compiling", unit="file",
+                           file=sys.stderr, leave=False)
         else:
             print(f"{label}: C++ build in {directory} is up to date", file=sys.stderr)
     proc = subprocess.Popen(make, cwd=directory, stdout=subprocess.PIPE,
@@ -162,8 +166,13 @@ def compile_cpp(directory, label: str | None = None, quiet: bool | None = None) 
                 if bar is not None:
                     bar.set_postfix_str(Path(m.group(1)).name, refresh=False)
                     bar.update(1)
+                elif not quiet:                  # a log, not a terminal: one line per file
+                    print(f"{label}: compiling [{done}/{max(len(todo), done)}] "
+                          f"{Path(m.group(1)).name}", file=sys.stderr, flush=True)
         code = proc.wait()
-    except BaseException:          # Ctrl-C: make got SIGINT too; let it clean up, then stop
+    except BaseException:          # Ctrl-C: make (told too) deletes its half-written target
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
         try:
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
@@ -176,6 +185,9 @@ def compile_cpp(directory, label: str | None = None, quiet: bool | None = None) 
     if code:
         raise RuntimeError(f"C++ compilation failed in {directory} (make exit {code}): "
                            + " | ".join(tail[-5:]))
+    if todo and not quiet:
+        print(f"{label}: compiled {done} C++ file{'s' * (done != 1)} in "
+              f"{time.perf_counter() - t0:.1f} s", file=sys.stderr)
     return done
 
 
