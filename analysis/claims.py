@@ -3,8 +3,9 @@
 Reads the outputs of the claim protocols found under RESULTS_ROOT (one directory per protocol,
 named as the protocol, e.g. ``results/fi-gain``, ``results/stdp-burst``; missing ones are
 skipped) and writes ``RESULTS_ROOT/claims.csv`` with columns
-``claim,protocol,measure,value,reference,reproduced`` ([RG25] claims 1-6 of MODEL.md s3 and the
-seed claims of s4). Every number comes from the protocol's own CSV files; nothing is re-simulated.
+``claim,protocol,measure,value,reference,reproduced`` ([RG25] claims 1-6 of MODEL.md s3, the
+seed claims of s4 and W25's detection and rivalry claims, whose criteria live in
+:mod:`spikemod.experiments`). Every number comes from the protocol's own CSV files; nothing is re-simulated.
 
     python analysis/claims.py results
 """
@@ -41,15 +42,24 @@ def fi_gain(d):
            g[(id_max, gc_max)], g[(id_max, gc_min)], g[(id_max, gc_max)] > g[(id_max, gc_min)])
 
 
+def _coupling(text):
+    return text if text == "thalamic" else float(text)
+
+
 def network_gain(d):
     s = _rows(d / "network_gain_summary.csv")
-    g = {(_f(r, "dend_drive_Hz"), _f(r, "coupling")): _f(r, "gain_Hz_per_Hz") for r in s}
-    dmax, dmin = max(k[0] for k in g), min(k[0] for k in g)
-    cmax, cmin = max(k[1] for k in g), min(k[1] for k in g)
-    yield ("1 dendritic drive raises gain", "gain_Hz_per_Hz at max vs min dendritic drive",
-           g[(dmax, cmax)], g[(dmin, cmax)], g[(dmax, cmax)] > g[(dmin, cmax)])
-    yield ("2 coupling raises gain", "gain_Hz_per_Hz at max vs min coupling",
-           g[(dmax, cmax)], g[(dmax, cmin)], g[(dmax, cmax)] > g[(dmax, cmin)])
+    g = {(_f(r, "dend_drive_Hz"), _coupling(r["coupling"])): _f(r, "gain_Hz_per_Hz") for r in s}
+    dends = sorted({k[0] for k in g})
+    dmax, dmin = dends[-1], dends[0]
+    fixed = sorted(k[1] for k in g if k[1] != "thalamic")
+    for c in ((["thalamic"] if ("thalamic" in {k[1] for k in g}) else []) + fixed[-1:]):
+        yield (f"1 dendritic drive raises gain ({'thalamic coupling' if c == 'thalamic' else f'g_c {c:g}'})",
+               "gain_Hz_per_Hz at max vs min dendritic drive",
+               g[(dmax, c)], g[(dmin, c)], g[(dmax, c)] > g[(dmin, c)])
+    if len(fixed) >= 2:
+        cmax, cmin = fixed[-1], fixed[0]
+        yield ("2 coupling raises gain", "gain_Hz_per_Hz at max vs min fixed g_c, max dendritic drive",
+               g[(dmax, cmax)], g[(dmax, cmin)], g[(dmax, cmax)] > g[(dmax, cmin)])
 
 
 def inhibition_gain(d):
@@ -99,9 +109,35 @@ def ne_inverted_u(d):
            0 < k < len(g) - 1)
 
 
+def _from_experiment(rows_to_claims):
+    def check(d):
+        for c in rows_to_claims(d):
+            yield c["claim"], c["measure"], c["value"], c["reference"], c["reproduced"]
+    return check
+
+
+def _detection_claims(d):
+    from spikemod.experiments import detection
+    summary = [dict(r, lesion_pA=_f(r, "lesion_pA"), amplitude_pA=_f(r, "amplitude_pA"),
+                    hit_rate=_f(r, "hit_rate"), auc=_f(r, "auc"))
+               for r in _rows(d / "detection_summary.csv")]
+    thresholds = [dict(r, lesion_pA=_f(r, "lesion_pA"), threshold_pA=_f(r, "threshold_pA"))
+                  for r in _rows(d / "detection_thresholds.csv")]
+    return detection.claim(summary, thresholds)
+
+
+def _rivalry_claims(d):
+    from spikemod.experiments import rivalry
+    keys = ("left_Hz", "right_Hz", "alternations_per_min", "mean_left_s", "mean_right_s", "cv")
+    summary = [{k: _f(r, k) for k in keys} for r in _rows(d / "rivalry_summary.csv")]
+    return rivalry.claim(summary)
+
+
 CHECKS = {"fi-gain": fi_gain, "network-gain": network_gain, "inhibition-gain": inhibition_gain,
           "ring-gating": ring_gating, "stdp-burst": stdp_burst, "gain-pulse": gain_pulse,
-          "ne-inverted-u": ne_inverted_u}
+          "ne-inverted-u": ne_inverted_u,
+          "threshold-detection": _from_experiment(_detection_claims),
+          "rivalry": _from_experiment(_rivalry_claims)}
 COLUMNS = ["claim", "protocol", "measure", "value", "reference", "reproduced"]
 
 

@@ -29,7 +29,7 @@ def add_arguments(p):
                    sets="drive.rate_soma")
     p.add_argument("--burn-in", default="0.5", help="discarded transient, s (default %(default)s)")
     p.add_argument("--duration", default="2", help="measured window, s (default %(default)s)")
-    add_ee_scale(p, default="0.5")
+    add_ee_scale(p)
 
 
 def validate(args, model):

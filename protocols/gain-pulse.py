@@ -1,6 +1,7 @@
 """gain-pulse: a brief neuromodulatory gain pulse in a plastic microcircuit.
 
-Methods. One plastic W25 ring (pair-based STDP on E->E and --ee-scale 0.15 as in stdp-burst) receives constant
+Methods. One plastic W25 ring (pair-based STDP on E->E, the published circuit with its thalamus
+and a fixed, protocol-set coupling; --ee-scale default 1) receives constant
 feed-forward (default 800 Hz) and dendritic (default 600 Hz) Poisson drive. The dendro-somatic
 coupling g_c, the cellular target of noradrenergic alpha2A/HCN modulation [S21], is at baseline
 (default 0) for 2 s, pulsed (default to 1) for 1 s and returned to baseline for 3 s. The mean

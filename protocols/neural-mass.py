@@ -5,9 +5,8 @@ AMPA + NMDA drive (spikemod.rates.transfer; nominal-current axis; pyramidal 0-25
 pA, SOM 0-500 pA); the pyramidal cells at constant dendritic currents 0, 200, 400, 600 pA and,
 for the modulator, with the resting-potential shift of model ``transfer.vr_shift``; sigmoids
 fitted with curve_fit. (2) The spiking W25 ring microcircuit (spikemod.network; 90 E, 90 PV and
-``neural_mass.n_som`` SOM cells) with the E->E amplitude scaled by ``--ee-scale`` (default 0.15, the
-graded regime of network-gain; at W25's full strength the ring oscillates synchronously and is a
-self-sustaining attractor at 45-65 Hz that no stationary rate model follows) runs through
+``neural_mass.n_som`` SOM cells and W25's thalamus) with the E->E amplitude scaled by
+``--ee-scale`` (default 1, the published circuit) runs through
 ``--segment``-long steps: baseline; feed-forward drive onto the pyramidal soma x ``--ff-step``;
 feedback drive onto the apical dendrites at ``--dend-rate``; the modulator (pyramidal vr shifted,
 Ca-release mechanism of S21). (3) The neural mass (spikemod.rates.neural_mass) runs through the

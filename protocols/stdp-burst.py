@@ -1,8 +1,8 @@
 """stdp-burst: does bursting speed up spike-timing-dependent plasticity?
 
 Methods. Two identical plastic W25 rings (pair-based all-to-all STDP on E->E, tau 20 ms,
-A_+ = 0.01 w_max, A_- = 1.05 A_+, bounds [0, w_max]; E->E amplitude scaled by
---ee-scale, default 0.15, to keep rates graded, see network-gain) are simulated together for 10 s with the
+A_+ = 0.01 w_max, A_- = 1.05 A_+, bounds [0, w_max]; the published circuit with its thalamus,
+coupling fixed per copy; --ee-scale, default 1, scales E->E) are simulated together for 10 s with the
 same feed-forward (default 800 Hz) and dendritic (default 600 Hz) Poisson drive. In `burst`
 the coupling is g_c = 1, so BAPs and dendritic plateaus switch the soma into burst mode; in
 `no_burst` g_c = 0, so the soma fires as the soma alone. Somatic rates are not matched (the

@@ -16,6 +16,8 @@ apical dendrite of Naud & Sprekeler (2018) [NS18]:
   neuromodulation) or ``'thalamic'`` [W25]: ``g_c`` is a state that each matrix-thalamus spike
   onto the cell sets towards 1 (``g_c += (1 - g_c)``, :mod:`spikemod.network`) and that decays
   with ``tau_gc`` (800 ms); neuromodulation acts on ``tau_gc`` (:mod:`spikemod.neuromod`).
+  Single cells of a thalamic-mode group can keep a fixed ``g_c`` (``gc_dynamic = 0``), so fixed
+  and thalamic coupling run side by side as circuit copies.
 
 Interneurons and thalamic cells are Izhikevich simple models [IZ07 ch. 8]: PV (fast spiking,
 W25 basket cell), SOM (low-threshold spiking, whose spike cut-off and reset depend on ``u``) and
@@ -118,6 +120,7 @@ bap_width : second
 #: thalamic coupling: g_c decays with tau_gc (set towards 1 by thalamic spikes, network.py)
 THALAMIC_COUPLING_EQS = """
 tau_gc : second               # decay of the thalamus-driven coupling [W25: 800 ms]
+gc_dynamic : 1 (constant)     # 1: thalamus-driven (W25); 0: this cell keeps a fixed g_c
 """
 
 #: calcium switch, drawn after integration (W25: rand < g_syn_coupling, its second draw)
@@ -287,7 +290,7 @@ def make_pyramidal(n: int, model, synaptic: bool = False, name: str = "pyr",
     if synaptic:
         step += decay_code("_s", soma=True) + decay_code("_d")
     if thalamic:
-        step += "g_c = g_c*(1 - dt/tau_gc)\n"
+        step += "g_c = g_c*(1 - gc_dynamic*dt/tau_gc)\n"
     step += "bap_gate = int(rand() < g_c)\n"
     group.run_regularly(step, when="before_groups", name=f"{name}_step")
     group.run_regularly(CALCIUM_CODE, when="before_thresholds", name=f"{name}_calcium")
@@ -297,6 +300,8 @@ def make_pyramidal(n: int, model, synaptic: bool = False, name: str = "pyr",
     if synaptic:
         set_parameters(group, model.section("synapses"))
     group.g_c = 0 if thalamic else model["coupling.g_c"]
+    if thalamic:
+        group.gc_dynamic = 1
     group.v = model["soma.vr"]
     group.v_d = model["dend.E_L"]
     group.t_spike = -1 * second

@@ -55,11 +55,9 @@ class CircuitRun:
 
 
 def scaled_recurrence(model, scale):
-    """A copy of ``model`` with the E->E amplitude ``connectivity.EE_A`` multiplied by ``scale``.
-
-    At W25's full strength the ring is a self-sustaining attractor that saturates at 45-65 Hz
-    under uniform drive; the gain and plasticity protocols use a weaker recurrence (default
-    0.15) to keep a graded operating range. ``scale = 1`` returns an unchanged copy.
+    """A copy of ``model`` with the E->E amplitude ``connectivity.EE_A`` multiplied by ``scale``
+    (the protocols' ``--ee-scale``; default 1, the published W25 circuit, which responds
+    gradedly to its drive). ``scale = 1`` returns an unchanged copy.
     """
     new = model.copy()
     if scale != 1:
@@ -81,25 +79,40 @@ def _monitors(mc):
 
 
 # ---------------------------------------------------------------------------------------------
+def coupling_label(value):
+    """A coupling condition as written in CSVs: ``'thalamic'`` or the fixed ``g_c`` value."""
+    return "thalamic" if isinstance(value, str) else float(value)
+
+
 def network_gain(model, drive_Hz, dend_drive_Hz, coupling, step=0.5 * second, device="runtime",
                  seed=None, build_dir=None, report=None) -> CircuitRun:
-    """Population f-I of the pyramidal cells [RG25 claims 1-2].
+    """Population f-I of the pyramidal cells [RG25 claims 1-2] on the W25 circuit.
 
     One circuit copy per (dendritic drive, coupling) pair, all in one simulation. The
     feed-forward Poisson rate onto every pyramidal soma (and onto the interneurons, at W25's
     weak weight) steps through ``drive_Hz``; each step lasts ``step`` and its second half is
     measured (mean pyramidal rate; burst-mode fraction = share of time steps with the calcium
-    switch on). The dendritic feedback rate and ``g_c`` are fixed per copy.
+    switch on). The dendritic Poisson rate is fixed per copy; ``coupling`` lists the coupling
+    conditions: ``'thalamic'`` (W25's thalamus-driven coupling) or fixed values of ``g_c``
+    (those copies keep ``g_c``; the thalamus still drives their dendrites).
     """
-    dend, gc = grid_values(dend_drive_Hz, coupling)
+    labels = [coupling_label(c) for c in coupling]
+    dend, cidx = grid_values(dend_drive_Hz, np.arange(len(labels)))
+    cidx = cidx.astype(int)
     copies = dend.size
     time_step = model["sim.dt"]
     half = step / 2
+    thalamic = any(lab == "thalamic" for lab in labels) and int(model["connectivity.n_thal"]) > 0
     with simulation(device, seed=seed, dt=time_step, build_dir=build_dir) as sim:
-        mc = build_microcircuit(model, copies=copies)
+        mc = build_microcircuit(model, copies=copies,
+                                coupling="thalamic" if thalamic else "fixed")
         n = mc.sizes["pyr"]
         copy = np.repeat(np.arange(copies), n)
-        mc.pyr.g_c = gc[copy]
+        fixed = np.array([lab != "thalamic" for lab in labels])[cidx][copy]
+        gc = np.array([0.0 if lab == "thalamic" else lab for lab in labels])[cidx][copy]
+        if thalamic:
+            mc.pyr.gc_dynamic = (~fixed).astype(float)
+        mc.pyr.g_c = np.where(fixed, gc, 0.0)
         mc.drive["fb_pyr"].rates = dend[copy] * Hz
         mons = _monitors(mc)
         bursts = StateMonitor(mc.pyr, "burst_steps", record=True, dt=half,
@@ -123,7 +136,7 @@ def network_gain(model, drive_Hz, dend_drive_Hz, coupling, step=0.5 * second, de
         for c in range(copies):
             sel = copy == c
             rows.append({"drive_Hz": float(rate), "dend_drive_Hz": float(dend[c]),
-                         "coupling": float(gc[c]), "rate_Hz": float(r[sel].mean()),
+                         "coupling": labels[cidx[c]], "rate_Hz": float(r[sel].mean()),
                          "burst_mode_fraction": float(bmf[sel].mean())})
     return CircuitRun(rows, spikes, len(drive_Hz) * step_s,
                       {"copies": copies, "cells_per_copy": mc.sizes}, _sizes(mc))
@@ -132,7 +145,7 @@ def network_gain(model, drive_Hz, dend_drive_Hz, coupling, step=0.5 * second, de
 def gains_by_condition(rows, x="drive_Hz", keys=("dend_drive_Hz", "coupling")):
     """Least-squares slope of rate against ``x`` over the firing points, per condition."""
     out = {}
-    for cond in sorted({tuple(r[k] for k in keys) for r in rows}):
+    for cond in sorted({tuple(r[k] for k in keys) for r in rows}, key=str):
         sel = [r for r in rows if tuple(r[k] for k in keys) == cond]
         out[cond] = fi_gain([r[x] for r in sel], [r["rate_Hz"] for r in sel])
     return out
@@ -159,7 +172,8 @@ def inhibition_gain(model, I_soma_pA, I_dend_pA=600.0, coupling=1.0, inh_rate_Hz
     w_inh = ring_kernel(0.0, float(model["connectivity.IE_A"] / nS),
                         float(model["connectivity.IE_sigma"])) * nS
     with simulation(device, seed=seed, dt=model["sim.dt"], build_dir=build_dir) as sim:
-        mc = build_microcircuit(model, n_exc=1, n_pv=0, n_som=0, copies=n, stdp=False)
+        mc = build_microcircuit(model, n_exc=1, n_pv=0, n_som=0, n_thal=0, copies=n,
+                                stdp=False, coupling="fixed")
         for src in mc.drive.values():
             src.rates = 0 * Hz
         mc.pyr.I_soma = I * pA
@@ -251,9 +265,10 @@ def _mean_weight_trace(mc, wmon, copies):
 
 
 def _plastic_circuit(model, copies, drive_Hz, dend_drive_Hz, record_dt):
-    """Plastic circuit with constant feed-forward/dendritic drive, spike monitors and a monitor
-    of every E->E weight; returns ``(mc, spike_monitors, weight_monitor, network)``."""
-    mc = build_microcircuit(model, copies=copies, stdp=True)
+    """Plastic W25 circuit with fixed coupling (the protocols set ``g_c``; the thalamus still
+    drives the dendrites) and constant feed-forward/dendritic drive, spike monitors and a
+    monitor of every E->E weight; returns ``(mc, spike_monitors, weight_monitor, network)``."""
+    mc = build_microcircuit(model, copies=copies, stdp=True, coupling="fixed")
     for key, src in mc.drive.items():
         src.rates = (dend_drive_Hz if key == "fb_pyr" else drive_Hz) * Hz
     mons = _monitors(mc)

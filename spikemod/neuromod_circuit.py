@@ -50,7 +50,7 @@ LC_MODULATION_COLUMNS = {"g_c": "dg_c", "vt": "dvt_mV", "vr": "dvr_mV", "d": "dd
 
 def lc_burst(model, n_exc=200, drive_Hz=(800.0, 1100.0, 1400.0), dend_drive_Hz=600.0,
              window=1.0 * second, release_scales=(1.0, 0.02), n_lc=20, burst_spikes=5,
-             burst_rate_Hz=20.0, wait=0.0 * second, settle=0.3 * second, ee_scale=0.15,
+             burst_rate_Hz=20.0, wait=0.0 * second, settle=0.3 * second, ee_scale=1.0,
              device="runtime", seed=None, build_dir=None, report=None) -> CircuitRun:
     """A phasic LC burst at the centre of a 2-D sheet microcircuit; NE spreads on the voxel
     grid and modulates every pyramidal cell through the voxel it sits in. The burst's effect on
@@ -253,7 +253,7 @@ def _attach_all(mc, model):
 
 
 def ach_state(model, ach_uM=(0.0, 10.0), drive_Hz=1000.0, drive_step=1.3, burn_in=0.5 * second,
-              duration=4 * second, gain_step=1 * second, ee_scale=0.15, device="runtime",
+              duration=4 * second, gain_step=1 * second, ee_scale=1.0, device="runtime",
               seed=None, build_dir=None, report=None) -> CircuitRun:
     """The ring microcircuit in ACh baths (one copy per concentration, pools at the bath's
     steady state; M1/M2 on every cell, nicotinic on interneurons; receptor scaling of E->E by M2
@@ -333,7 +333,7 @@ def fit_sigmoid(factors, responses) -> dict:
 
 
 def dose_response(model, factors, target_fraction=0.5, drive_Hz=1000.0, burn_in=0.5 * second,
-                  duration=2 * second, ee_scale=0.5, device="runtime", seed=None,
+                  duration=2 * second, ee_scale=1.0, device="runtime", seed=None,
                   build_dir=None, report=None) -> CircuitRun:
     """Broadcast-scalar neuromodulation [TS] in the spiking ring: all E->E weights onto a target
     subpopulation (the first ``target_fraction`` of the pyramidal cells of each copy, a

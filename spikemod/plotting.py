@@ -161,9 +161,12 @@ def bac_figure(rows, runs, v_ca_mV=-30.0):
 def network_gain_figure(rows, gains):
     """network-gain: population rate (top) and burst-mode fraction (bottom) against
     feed-forward drive, one column per coupling, one curve per dendritic drive; right: gain."""
-    couplings = sorted({r["coupling"] for r in rows})
+    couplings = sorted({r["coupling"] for r in rows}, key=str)
     dends = sorted({r["dend_drive_Hz"] for r in rows})
     ncol = len(couplings) + 1
+
+    def name(gc):
+        return "thalamic coupling" if gc == "thalamic" else f"g_c = {gc:g}"
     fig, axes = figure(2, ncol, width=2.6 * ncol, height=4.8)
     top = max(r["rate_Hz"] for r in rows)
     for col, gc in enumerate(couplings):
@@ -175,13 +178,13 @@ def network_gain_figure(rows, gains):
             rates[f"{dd:g} Hz"] = [r["rate_Hz"] for r in sel]
             modes[f"{dd:g} Hz"] = [r["burst_mode_fraction"] for r in sel]
         family(axes[0, col], x, rates, ylabel="pyramidal rate (Hz)" if col == 0 else "",
-               title=f"coupling g_c = {gc:g}", legend_title="dendritic drive", cmap="plasma",
+               title=name(gc), legend_title="dendritic drive", cmap="plasma",
                legend=(col == 0))
         family(axes[1, col], x, modes, xlabel="feed-forward drive (Hz)",
                ylabel="burst-mode fraction" if col == 0 else "", cmap="plasma", legend=False)
         axes[0, col].set_ylim(0, 1.05 * top + 1e-9)
         axes[1, col].set_ylim(-0.05, 1.05)
-    family(axes[0, -1], dends, {f"g_c = {gc:g}": [gains[(dd, gc)] for dd in dends]
+    family(axes[0, -1], dends, {name(gc): [gains[(dd, gc)] for dd in dends]
                                 for gc in couplings},
            xlabel="dendritic drive (Hz)", ylabel="gain (Hz per Hz of drive)",
            title="gain over firing points", cmap="viridis")

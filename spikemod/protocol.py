@@ -104,13 +104,13 @@ def parameter_options(parser) -> dict:
     return dict(getattr(parser, "_spikemod_sets", {}))
 
 
-def add_ee_scale(parser, default: str = "0.15") -> None:
+def add_ee_scale(parser, default: str = "1") -> None:
     """The ``--ee-scale`` option of the circuit protocols: a factor on the E->E amplitude
-    ``connectivity.EE_A``. W25's full-strength ring is a self-sustaining attractor (45-65 Hz);
-    0.15 leaves a graded regime (see network-gain)."""
-    parser.add_argument("--ee-scale", default=default,
+    ``connectivity.EE_A``. Default 1: the published W25 circuit (E->E 3.5 nS), which responds
+    gradedly to its drive (E->I NMDA at W25's full kernel)."""
+    parser.add_argument("--ee-scale", default=default, sets="connectivity.EE_A",
                         help="factor on the E->E amplitude connectivity.EE_A (default "
-                             "%(default)s; 1 = the published W25 ring, which saturates)")
+                             "%(default)s = the published W25 circuit)")
 
 
 def ee_scale(args) -> float:
