@@ -5,7 +5,7 @@
 * ``nwb``: NWB 2 file with a Units table written directly with pynwb (NWBIO would drop the
   annotations): one unit per neuron (silent neurons included), ``spike_times`` in seconds,
   columns ``population``, ``source_index`` and the per-neuron columns of the spike file
-  (``/units``: condition or grid point) or ``copy`` (circuit copy, from provenance),
+  (``/units``: condition or grid point) or ``circuit_copy`` (from provenance),
   ``obs_intervals`` = the recording interval, ``resolution`` = the time step; unit id = the
   block-wide ``channel_id`` of :func:`spikemod.io.to_neo`. Recorded state variables become
   acquisition TimeSeries (SI unit with ``conversion``). The run's provenance (seed, versions,
@@ -114,8 +114,8 @@ def _provenance_text(prov: dict) -> str:
 
 
 def _unit_columns(src: Path, prov: dict, spikes: dict, sizes: dict) -> dict:
-    """Per-neuron columns: ``/units`` of the spike file, plus ``copy`` (the circuit copy of
-    each neuron) when provenance gives ``copies`` and ``cells_per_copy``."""
+    """Per-neuron columns: ``/units`` of the spike file, plus ``circuit_copy`` (the circuit
+    copy of each neuron) when provenance gives ``copies`` and ``cells_per_copy``."""
     from spikemod.io.spikes import read_units
 
     cols = read_units(src)
@@ -123,8 +123,8 @@ def _unit_columns(src: Path, prov: dict, spikes: dict, sizes: dict) -> dict:
     if isinstance(per_copy, dict) and isinstance(copies, int) and copies > 1:
         for name in spikes:
             n = per_copy.get(name)
-            if n and sizes[name] == n * copies and "copy" not in cols.get(name, {}):
-                cols.setdefault(name, {})["copy"] = np.arange(sizes[name]) // n
+            if n and sizes[name] == n * copies and "circuit_copy" not in cols.get(name, {}):
+                cols.setdefault(name, {})["circuit_copy"] = np.arange(sizes[name]) // n
     return cols
 
 
@@ -209,7 +209,8 @@ def write_nwb(src: Path, out: Path, results: Path):
         if data.dtype.kind in "OUS":
             data = data.astype(str)
         what = ("circuit copy (independent replica in the same simulation) of the neuron"
-                if col == "copy" else f"{col} of the neuron (the condition it was simulated in)")
+                if col == "circuit_copy"
+                else f"{col} of the neuron (the condition it was simulated in)")
         columns.append(VectorData(name=col, description=what, data=data))
     dt_ms = meta.get("dt_ms")
     nwb.units = Units(name="units", description="simulated neurons, one unit per neuron",
