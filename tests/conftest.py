@@ -17,20 +17,45 @@ import pytest
 DEVICES = os.environ.get("SPIKEMOD_TEST_DEVICES", "runtime,cpp_standalone").split(",")
 
 #: node-id prefixes (file::test name) of the slow tests: the paper's claims through the CLI at
-#: claim scale, C++/CUDA builds, sweeps on a Dask cluster, the wheel install
+#: claim scale, C++/CUDA builds, sweeps on a Dask cluster, the wheel install, and every test that
+#: took over ~4 s on the project's 2-core machine (pytest --durations, 2026-12-04)
 SLOW = (
     "test_network.py::test_claim",                          # claims 1-6 and the claims table
-    "test_devices.py::test_rerun_with_new_values_equals_fresh_build",   # compile-once grid
-    "test_devices.py::test_seed_changes_without_rebuild",
-    "test_devices.py::test_rerun_does_not_recompile",
-    "test_devices.py::test_runtime_device_gives_same_values",
+    "test_network.py::test_stdp_pair_rule_and_three_factor_gate",
+    "test_network.py::test_synapses_land_on_their_compartment",
+    "test_network.py::test_ring_is_w25_all_to_all_with_gaussian_weights",
     "test_devices.py::test_build_run_elsewhere_collect_equals_direct_run",
     "test_devices.py::test_build_cuda_compiles_for_sm90",
-    "test_sweep.py::test_kill9_then_resume_every_point_once",
-    "test_sweep.py::test_standalone_sweep_compiles_once_and_workers_share_the_build",
+    "test_diffusion.py::test_grid_in_cpp_standalone_matches_runtime",
+    "test_diffusion.py::test_solver_matches_point_source_after_10_steps",
+    "test_sweep.py::",                                      # Dask clusters, protocol runs
+    "test_rates.py::test_neural_mass_",
+    "test_rates.py::test_meanfield_two_populations_match_network",
+    "test_rates.py::test_meanfield_one_population_matches_network_runtime",
+    "test_rates.py::test_meanfield_protocol_cli",
+    "test_rates.py::test_rnn_neuromod_protocol_cli",
+    "test_rates.py::test_rnn_protocol_refuses_bad_networks",
+    "test_rates.py::test_transfer_fit_",
+    "test_w25_reference.py::test_fi_gain_at_the_plateau_threshold_matches_w25",
+    "test_w25_reference.py::test_single_cell_spike_train_is_w25s",
     "test_neuromod_protocols.py::test_lc_burst",
+    "test_neuromod_protocols.py::test_dose_response_sigmoid",
+    "test_neuromod_protocols.py::test_no_modulator_leaves_the_cell_unchanged",
+    "test_neuromod_protocols.py::test_ne_inverted_u",
+    "test_neuromod_protocols.py::test_ach_state",
+    "test_shared_inputs.py::",
+    "test_protocols_core.py::test_script_and_cli_are_the_same_code",
+    "test_protocols_core.py::test_bac_writes_its_contract",
+    "test_io_export.py::test_export_unknown_format_one_line",
+    "test_io_export.py::test_nix_keeps_annotations_and_groups",
+    "test_io_export.py::test_nwb_validates_and_reads_as_units_table",
+    "test_bad_inputs.py::test_subprocess",                  # a fresh interpreter per case
     "test_wheel.py::",
 )
+
+#: module fixtures that take long to set up (every test using one is slow)
+SLOW_FIXTURES = {"fi_by_device", "bac_runs", "rheobase_grid", "compiled_grid", "reference_net",
+                 "reference_single", "relaxed"}
 
 #: parameter values that mean a standalone build
 _STANDALONE = {"cpp_standalone", "cuda_standalone"}
@@ -41,8 +66,8 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         node = item.nodeid.rsplit("/", 1)[-1]               # file::test[params]
         params = getattr(getattr(item, "callspec", None), "params", {})
-        if node.startswith(SLOW) or _STANDALONE & {v for v in params.values()
-                                                   if isinstance(v, str)}:
+        standalone = _STANDALONE & {v for v in params.values() if isinstance(v, str)}
+        if node.startswith(SLOW) or standalone or SLOW_FIXTURES & set(item.fixturenames):
             item.add_marker(slow)
 
 
