@@ -81,34 +81,41 @@ class _Default(str):
 
 class _ProtocolOptions:
     """The argument group a protocol's ``add_arguments`` gets: ``add_argument`` also takes
-    ``sets="section.key"``, declaring that the option sets that model parameter."""
+    ``sets="section.key"`` (the option's value is that model parameter) or
+    ``scales="section.key"`` (the option is a factor on it: ``--set`` of the parameter and the
+    factor combine, and provenance records the product)."""
 
-    def __init__(self, group, declared: dict):
+    def __init__(self, group, declared: dict, scaled: dict):
         self._group = group
         self._declared = declared
+        self._scaled = scaled
 
-    def add_argument(self, *names, sets: str | None = None, **kwds):
+    def add_argument(self, *names, sets: str | None = None, scales: str | None = None,
+                     **kwds):
         action = self._group.add_argument(*names, **kwds)
         if sets is not None:
             if isinstance(action.default, str):
                 action.default = _Default(action.default)
             self._declared[action.dest] = (action.option_strings[-1], sets)
+        if scales is not None:
+            self._scaled[action.dest] = (action.option_strings[-1], scales)
         return action
 
     def __getattr__(self, name):
         return getattr(self._group, name)
 
 
-def parameter_options(parser) -> dict:
-    """``{dest: (option, model key)}`` of the options that set a model parameter."""
-    return dict(getattr(parser, "_spikemod_sets", {}))
+def parameter_options(parser, scaling: bool = False) -> dict:
+    """``{dest: (option, model key)}`` of the options that set a model parameter (with
+    ``scaling``: of those that scale one)."""
+    return dict(getattr(parser, "_spikemod_scales" if scaling else "_spikemod_sets", {}))
 
 
 def add_ee_scale(parser, default: str = "1") -> None:
     """The ``--ee-scale`` option of the circuit protocols: a factor on the E->E amplitude
     ``connectivity.EE_A``. Default 1: the published W25 circuit (E->E 3.5 nS), which responds
     gradedly to its drive (E->I NMDA at W25's full kernel)."""
-    parser.add_argument("--ee-scale", default=default, sets="connectivity.EE_A",
+    parser.add_argument("--ee-scale", default=default, scales="connectivity.EE_A",
                         help="factor on the E->E amplitude connectivity.EE_A (default "
                              "%(default)s = the published W25 circuit)")
 
@@ -342,9 +349,9 @@ def build_parser(module, prog: str | None = None) -> argparse.ArgumentParser:
     g.add_argument("--quiet", action="store_true", help="no progress display")
     g.add_argument("--verbose", action="store_true",
                    help="show the INFO messages of Brian2 and other libraries")
-    parser._spikemod_sets = {}
+    parser._spikemod_sets, parser._spikemod_scales = {}, {}
     module.add_arguments(_ProtocolOptions(parser.add_argument_group(f"{module.NAME} options"),
-                                          parser._spikemod_sets))
+                                          parser._spikemod_sets, parser._spikemod_scales))
     return parser
 
 
@@ -386,6 +393,10 @@ def apply_parameter_rule(module, parser, args, model) -> dict:
             used[key] = (option, value, f"--set {given_sets[key]}")
         elif value is not None:
             used[key] = (option, str(value), "option" if given else "default")
+    for dest, (option, key) in parameter_options(parser, scaling=True).items():
+        value = getattr(args, dest)
+        if value is not None and key in model:
+            used[key] = (option, str(value), "scales")
     return used
 
 
@@ -482,9 +493,19 @@ def _staging(out: Path, force: bool = False):
 def _applied_parameters(model, set_by_options: dict) -> dict:
     """The model parameters as text in the file's units; a parameter that a protocol option
     set is recorded as that option's value."""
+    from spikemod.params import _in_unit
     params = model.as_strings()
     for key, (option, value, origin) in (set_by_options or {}).items():
-        if key in params:
+        if key not in params:
+            continue
+        if origin == "scales":
+            try:
+                factor = float(parse_quantity(value))
+            except (ModelError, TypeError, ValueError):
+                continue
+            applied = _in_unit(float(model[key]) * factor, model.entries[key].unit)
+            params[key] = f"{applied} (= {params[key]} x {value} by {option})"
+        else:
             params[key] = f"{value} (by {option}, {origin})" if origin != "option" \
                 else f"{value} (by {option})"
     return params

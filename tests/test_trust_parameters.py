@@ -128,3 +128,15 @@ def test_readme_sweep_example_varies_g_c():
         seen.add((args.g_c[0], args.I_dend[0]))
     assert seen == {(g, i) for g in (0.0, 0.5, 1.0) for i in (0.0, 800.0)}
     assert re.search(r"--grid coupling\.g_c=0,0\.5,1", README.read_text())
+
+
+def test_a_factor_option_combines_with_set_and_provenance_shows_the_product():
+    """--ee-scale is a factor on connectivity.EE_A: --set EE_A and the factor both apply, and
+    provenance records the product, not the unscaled --set value."""
+    from spikemod.protocol import _applied_parameters
+    module = load_protocol("network-gain")
+    args, model = prepare(module, ["--device", "runtime", "--set", "connectivity.EE_A=2nS",
+                                   "--ee-scale", "0.5"])
+    assert args.ee == 0.5
+    params = _applied_parameters(model, args._set_by_options)
+    assert params["connectivity.EE_A"] == "1 nS (= 2 nS x 0.5 by --ee-scale)"
