@@ -92,6 +92,10 @@ class _ProtocolOptions:
 
     def add_argument(self, *names, sets: str | None = None, scales: str | None = None,
                      **kwds):
+        if sets is not None and kwds.get("help"):
+            kwds["help"] += f"; sets {sets} (--set {sets}=VALUE instead replaces this option)"
+        if scales is not None and kwds.get("help"):
+            kwds["help"] += f"; multiplies {scales} (after any --set)"
         action = self._group.add_argument(*names, **kwds)
         if sets is not None:
             if isinstance(action.default, str):
