@@ -140,3 +140,10 @@ def test_nwbinspector_cli_reports_no_issue(noisy_run, tmp_path):
     r = subprocess.run([str(exe if exe.exists() else "nwbinspector"), str(tmp_path / "s.nwb")],
                        capture_output=True, text=True, timeout=120)
     assert "CRITICAL" not in r.stdout and "BEST_PRACTICE_VIOLATION" not in r.stdout, r.stdout
+
+
+def test_nwb_resolution_is_the_time_step():
+    assert ex._time_step_s({"dt_ms": 0.025}, {}) == pytest.approx(2.5e-5)
+    assert ex._time_step_s({}, {"parameters": {"sim.dt": "0.05 ms"}}) == pytest.approx(5e-5)
+    from spikemod.params import load_model
+    assert ex._time_step_s({}, {}) == float(load_model()["sim.dt"])   # older files

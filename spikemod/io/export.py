@@ -128,6 +128,19 @@ def _unit_columns(src: Path, prov: dict, spikes: dict, sizes: dict) -> dict:
     return cols
 
 
+def _time_step_s(meta: dict, prov: dict) -> float:
+    """The simulation time step: the spike file's ``dt_ms``, else the run's ``sim.dt`` in
+    provenance, else the default model's (files written before spikemod recorded dt)."""
+    from spikemod.params import ModelError, load_model, parse_quantity
+    if meta.get("dt_ms"):
+        return float(meta["dt_ms"]) * 1e-3
+    text = str(prov.get("parameters", {}).get("sim.dt", "")).split(" (")[0]
+    try:
+        return float(parse_quantity(text))
+    except ModelError:
+        return float(load_model()["sim.dt"])
+
+
 def write_nwb(src: Path, out: Path, results: Path):
     from hdmf.common import ElementIdentifiers, VectorData, VectorIndex
     from pynwb import NWBHDF5IO, NWBFile, TimeSeries
@@ -212,10 +225,9 @@ def write_nwb(src: Path, out: Path, results: Path):
                 if col == "circuit_copy"
                 else f"{col} of the neuron (the condition it was simulated in)")
         columns.append(VectorData(name=col, description=what, data=data))
-    dt_ms = meta.get("dt_ms")
     nwb.units = Units(name="units", description="simulated neurons, one unit per neuron",
                       id=ElementIdentifiers(name="id", data=np.arange(n_total)),
-                      columns=columns, resolution=dt_ms * 1e-3 if dt_ms else 1e-4)
+                      columns=columns, resolution=_time_step_s(meta, prov))
     for name, variables in state.items():
         for var, rec in variables.items():
             unit, conversion = _nwb_unit(rec["units"])
