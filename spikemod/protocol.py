@@ -647,7 +647,6 @@ def guarded(prog: str, fn, *args) -> int:
                   file=sys.stderr)
             return 1
         if exc.errno in _NOT_WRITABLE:
-            print(f"{prog}: error: cannot write{where}: {exc.strerror}; nothing was written",
-                  file=sys.stderr)
+            print(f"{prog}: error: {exc.strerror}{where}; nothing was written", file=sys.stderr)
             return 2
         raise

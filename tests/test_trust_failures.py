@@ -79,6 +79,22 @@ def test_export_into_unwritable_directory(tmp_path, capsys, monkeypatch):
     assert list((tmp_path / "ro").iterdir()) == []
 
 
+def test_permission_error_inside_a_writer_is_one_line(tmp_path, capsys, monkeypatch):
+    """An access check that passes (root) but a write that is refused: still one line."""
+    from spikemod.io import export as ex
+    from spikemod.io import write_spikes
+    write_spikes(tmp_path / "run" / "spikes.h5", {"pyr": ([0], [0.1])}, t_stop=1.0)
+
+    def refused(*a, **k):
+        raise PermissionError(errno.EACCES, "Permission denied", str(tmp_path / "x.tmp"))
+    monkeypatch.setattr(ex.tempfile, "mkstemp", refused)
+    rc = cli(["export", str(tmp_path / "run"), "--format", "csv", "--out",
+              str(tmp_path / "s.csv")])
+    line = _one_line(capsys.readouterr().err)
+    assert rc == 2 and "Permission denied" in line and "x.tmp" in line
+    assert _tree(tmp_path) == ["run", "run/spikes.h5"]
+
+
 def _enospc(*a, **k):
     raise OSError(errno.ENOSPC, "No space left on device", "spikes.h5")
 
