@@ -356,7 +356,8 @@ def _checked(key: str, raw, schema: Entry, source: str) -> Entry:
         raise ModelError(f"{key}: {text!r} has {_dim_name(value)}, expected "
                          f"{_dim_name(schema.value)} (e.g. '{float(schema.value / parse_quantity(schema.unit)):g} {schema.unit}')")
     x = float(value)
-    if not math.isfinite(x):
+    # infinity only where the default is infinite (a bound that is off, e.g. an uncapped NMDA)
+    if not math.isfinite(x) and not (math.isinf(x) and math.isinf(float(schema.value))):
         raise ModelError(f"{key}: {text!r} is not finite")
     if schema.range:
         ok, desc = RANGES[schema.range]
