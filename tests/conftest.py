@@ -50,12 +50,24 @@ SLOW = (
     "test_io_export.py::test_nix_keeps_annotations_and_groups",
     "test_io_export.py::test_nwb_validates_and_reads_as_units_table",
     "test_bad_inputs.py::test_subprocess",                  # a fresh interpreter per case
+    "test_rates.py::test_meanfield_protocol_refuses_bad_options",
+    "test_cells.py::test_zero_coupling_reproduces_soma_alone_exactly",
+    "test_connectivity.py::test_distance_profile_matches_kernel",
+    "test_neuromod_protocols.py::test_neuropeptide_only_bursts_release",
+    "test_trust_failures.py::test_ctrl_c_stops_a_multi_step_run_at_once",
+    "test_trust_failures.py::test_force_replaces_the_whole_result",
+    "test_trust_failures.py::test_out_below_a_file_subprocess",
+    "test_trust_failures.py::test_outputs_respect_the_umask",
+    "test_trust_parameters.py::test_provenance_records_what_was_applied",
+    "test_trust_files.py::test_nwb_of_a_protocol_run_is_inspector_clean",
+    "test_trust_files.py::test_nwbinspector_cli_reports_no_issue",
     "test_wheel.py::",
 )
 
-#: module fixtures that take long to set up (every test using one is slow)
+#: module fixtures that take long to set up (every test using one is slow); "file::name" for a
+#: name that other files use for something cheap
 SLOW_FIXTURES = {"fi_by_device", "bac_runs", "rheobase_grid", "compiled_grid", "reference_net",
-                 "reference_single", "relaxed"}
+                 "reference_single", "relaxed", "vt_out", "test_metaplasticity.py::runs"}
 
 #: parameter values that mean a standalone build
 _STANDALONE = {"cpp_standalone", "cuda_standalone"}
@@ -65,9 +77,11 @@ def pytest_collection_modifyitems(config, items):
     slow = pytest.mark.slow
     for item in items:
         node = item.nodeid.rsplit("/", 1)[-1]               # file::test[params]
+        fixtures = set(item.fixturenames)
+        fixtures |= {f"{node.split('::')[0]}::{f}" for f in fixtures}
         params = getattr(getattr(item, "callspec", None), "params", {})
         standalone = _STANDALONE & {v for v in params.values() if isinstance(v, str)}
-        if node.startswith(SLOW) or standalone or SLOW_FIXTURES & set(item.fixturenames):
+        if node.startswith(SLOW) or standalone or SLOW_FIXTURES & fixtures:
             item.add_marker(slow)
 
 
