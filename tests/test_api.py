@@ -120,6 +120,18 @@ def test_monitors_to_neo_refuses_bad_input(kwargs, error, needle):
         spikemod.monitors_to_neo(**kwargs)
 
 
+def test_spikemod_protocols_lists_them_and_fails_in_one_line_when_there_are_none(
+        tmp_path, monkeypatch, capsys):
+    from spikemod import protocol
+    assert main(["protocols"]) == 0
+    listed = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
+    assert "example" in listed and "fi-gain" in listed and listed == sorted(listed)
+    monkeypatch.setattr(protocol, "PROTOCOLS_DIR", tmp_path)
+    assert main(["protocols"]) == 1
+    out = capsys.readouterr()
+    assert out.out == "" and len(out.err.strip().splitlines()) == 1 and str(tmp_path) in out.err
+
+
 # -- the template protocol -----------------------------------------------------------------------
 def test_example_protocol_uses_only_the_public_api():
     tree = ast.parse((ROOT / "protocols" / "example.py").read_text())

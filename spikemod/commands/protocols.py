@@ -6,7 +6,8 @@ directory searched) when none was: an install without its protocols must not loo
 
 import sys
 
-from spikemod.protocol import PROTOCOLS_DIR, list_protocols, load_protocol
+from spikemod import protocol
+from spikemod.protocol import list_protocols, load_protocol
 
 NAME = "protocols"
 HELP = "list the available protocols"
@@ -20,7 +21,7 @@ def add_arguments(p):
 def main(args):
     names = list_protocols()
     if not names:
-        print(f"spikemod protocols: no protocols found in {PROTOCOLS_DIR} (a broken install, or "
+        print(f"spikemod protocols: no protocols found in {protocol.PROTOCOLS_DIR} (a broken install, or "
               "$SPIKEMOD_PROTOCOLS names a directory without protocols/<name>.py files)",
               file=sys.stderr)
         return 1
