@@ -21,7 +21,8 @@ Expected from the source: the crossover falls as PKA rises.
 
 Outputs: metaplasticity.csv (modulator, concentration_nM, frequency_Hz, dw_percent),
 metaplasticity_summary.csv (modulator, concentration_nM, crossover_Hz),
-metaplasticity_detail.csv (plus PKA, cAMP_uM, theta_M_uM), spikes.h5 (presynaptic trains and
+metaplasticity_detail.csv (plus PKA, cAMP_uM, theta_M_uM, somatic post_rate_Hz during the
+train), spikes.h5 (presynaptic trains and
 postsynaptic spikes), metaplasticity.png, provenance.json.
 """
 
@@ -35,7 +36,7 @@ NAME = "metaplasticity"
 GS_MODULATORS = {"NE": "beta1", "DA": "D1"}
 COLUMNS = ["modulator", "concentration_nM", "frequency_Hz", "dw_percent"]
 SUMMARY_COLUMNS = ["modulator", "concentration_nM", "crossover_Hz"]
-DETAIL_COLUMNS = COLUMNS + ["PKA", "cAMP_uM", "theta_M_uM"]
+DETAIL_COLUMNS = COLUMNS + ["PKA", "cAMP_uM", "theta_M_uM", "post_rate_Hz"]
 
 
 def add_arguments(p):

@@ -307,12 +307,15 @@ def frequency_response(model, modulators, concentrations_nM, frequencies_Hz, n_p
     -------
     FrequencyResponse
         ``rows``: ``modulator, concentration_nM, frequency_Hz, dw_percent, PKA, cAMP_uM,
-        theta_M_uM, post_rate_Hz`` per condition.
+        theta_M_uM, post_rate_Hz`` per condition (post_rate_Hz: somatic spikes during the
+        train; the soma gets no current from the dendrite in this cell model, so the pathway
+        onto the dendrite leaves it silent unless neuromodulation makes it fire).
 
     Raises
     ------
     ValueError
-        For an unknown modulator, a frequency <= 0 or fewer than one pulse.
+        For an unknown modulator, a frequency <= 0 or above 1/(2 sim.dt), or fewer than one
+        pulse.
 
     Example
     -------
@@ -333,12 +336,15 @@ def frequency_response(model, modulators, concentrations_nM, frequencies_Hz, n_p
     if int(n_pulses) < 1:
         raise ValueError(f"n_pulses {n_pulses!r}: at least one pulse")
     n_pulses = int(n_pulses)
+    dt_s = float(model["sim.dt"] / second)
+    if np.any(freqs > 0.5 / dt_s):
+        raise ValueError(f"frequencies {frequencies_Hz!r}: above {0.5 / dt_s:g} Hz pulses are "
+                         "less than two time steps apart")
     conc = np.asarray(concentrations_nM, dtype=float)
     mod_idx, c_nM, f_Hz = grid_values(np.arange(len(mods)), conc, freqs)
     mod_idx = mod_idx.astype(int)
     n = mod_idx.size
     settle_s = 1.0 if settle is None else float(settle / second)
-    dt_s = float(model["sim.dt"] / second)
     # regular trains that all end at t_end: pulse k of cell i at t_end - (n_pulses - 1 - k)/f_i
     lengths = (n_pulses - 1) / freqs
     t_end = 0.1 + float(lengths.max())            # 100 ms of rest before the longest train
