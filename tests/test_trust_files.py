@@ -147,3 +147,24 @@ def test_nwb_resolution_is_the_time_step():
     assert ex._time_step_s({}, {"parameters": {"sim.dt": "0.05 ms"}}) == pytest.approx(5e-5)
     from spikemod.params import load_model
     assert ex._time_step_s({}, {}) == float(load_model()["sim.dt"])   # older files
+
+
+def test_nwb_of_a_circuit_protocol_names_each_units_copy(tmp_path):
+    """network-gain (pyr, pv, thal; one circuit copy per condition): inspector-clean, every
+    unit carries its population, index and circuit copy."""
+    out = tmp_path / "ng"
+    assert protocol_main(load_protocol("network-gain"),
+                         ["--device", "runtime", "--drive", "1000,1400", "--dend-drive", "600",
+                          "--coupling", "0,1", "--step", "0.1", "--quiet",
+                          "--out", str(out)]) == 0
+    assert all(ids.size for ids, _ in read_spikes(out / "spikes.h5")[0].values())
+    ex.export(out, "nwb", tmp_path / "ng.nwb")
+    assert _inspect(tmp_path / "ng.nwb") == []
+    with pynwb.NWBHDF5IO(str(tmp_path / "ng.nwb"), "r") as io:
+        df = io.read().units.to_dataframe()
+    prov = json.loads((out / "provenance.json").read_text())
+    for pop, n in prov["cells_per_copy"].items():
+        if n:
+            rows = df[df.population == pop]
+            assert rows["circuit_copy"].tolist() == [0] * n + [1] * n
+            assert rows["source_index"].tolist() == list(range(2 * n))
