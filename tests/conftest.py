@@ -61,6 +61,7 @@ SLOW = (
     "test_trust_parameters.py::test_provenance_records_what_was_applied",
     "test_trust_files.py::test_nwb_of_a_protocol_run_is_inspector_clean",
     "test_trust_files.py::test_nwbinspector_cli_reports_no_issue",
+    "test_trust_files.py::test_nwb_of_a_circuit_protocol_names_each_units_copy",
     "test_wheel.py::",
 )
 
