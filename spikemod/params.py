@@ -6,6 +6,11 @@ inline tables ``{value = 150, unit = "pF", source = "W25 (Ce)"}``. The default m
 ``[meta] base = "l5_default.toml"`` and may only override keys that exist there, with the same
 physical dimension. Overrides on the command line (``--set soma.a=0.02/ms``) obey the same rules.
 
+Rules of an entry: its physical dimension, an optional ``range`` (sign, probability),
+``min``/``max`` in the entry's unit and ``above``/``below`` another key (``vr < vt < v_peak``),
+with ``why``, the reason given in the message; ``sim.dt`` has a maximum for the Euler-integrated
+cells. Relations are checked after the model file and all overrides are applied.
+
 Every rule violation raises :class:`ModelError`, whose message is one line naming the key, the
 bad value and what is allowed.
 """

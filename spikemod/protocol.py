@@ -524,6 +524,7 @@ def run_protocol(module, args, model, argv=(), extra_provenance=None) -> Path:
     started = now()
     t0 = time.time()
     set_by_options = getattr(args, "_set_by_options", {})
+    quiet_logging(getattr(args, "verbose", False))
     with _staging(out, force=getattr(args, "force", False)) as staging, \
             build_progress(module.NAME, quiet=args.quiet):
         ctx = Context(module.NAME, model, args.device, args.seed, out, staging, _options(args),
@@ -601,7 +602,6 @@ def protocol_main(module_or_name, argv=None, prog=None) -> int:
 
     def _run():
         args, model = prepare(module, argv, prog)
-        quiet_logging(args.verbose)
         run_protocol(module, args, model, argv)
         return 0
     return guarded(prog or f"spikemod run {module.NAME}", _run)
