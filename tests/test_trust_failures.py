@@ -273,3 +273,15 @@ def test_ctrl_c_during_cpp_compile_leaves_a_usable_build_cache(tmp_path):
     r = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, env=env, timeout=600)
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "res" / "provenance.json").is_file()
+
+
+def test_analyze_outputs_respect_the_umask(tmp_path):
+    out = tmp_path / "res"
+    old = os.umask(0o022)
+    try:
+        assert protocol_main(load_protocol("fi-gain"), TINY + ["--out", str(out)]) == 0
+        assert cli(["analyze", str(out)]) == 0
+    finally:
+        os.umask(old)
+    assert {p.name: oct(p.stat().st_mode & 0o777) for p in out.glob("analysis.*")} == \
+        {"analysis.csv": "0o644", "analysis.png": "0o644"}

@@ -39,7 +39,7 @@ def analyze(results_dir, t_start=None, t_stop=None, max_isi_ms=15.0, min_burst_s
     from spikemod.io.neo import spikes_path
     from spikemod.io.spikes import read_spikes
     from spikemod.protocol import UsageError
-    from spikemod.provenance import atomic_write
+    from spikemod.provenance import atomic_write, publish_mode
 
     try:
         src = spikes_path(results_dir)
@@ -81,6 +81,7 @@ def analyze(results_dir, t_start=None, t_stop=None, max_isi_ms=15.0, min_burst_s
         for pop, key, value in rows:
             w.writerow([pop, key, value if isinstance(value, int) else repr(float(value))])
     plotting.save(fig, out / "analysis.png")
+    publish_mode(out / "analysis.png")     # plotting.save writes through mkstemp (0600)
     return rows
 
 
