@@ -55,7 +55,7 @@ _API = {
         "summarize", "detect_bursts", "burst_stats")},
 }
 #: public subpackages (``spikemod.io.to_neo`` works after a bare ``import spikemod``)
-_SUBPACKAGES = ("io", "analysis")
+_SUBPACKAGES = ("io", "analysis", "experiments")
 
 __all__ = ["__version__", *_API, *_SUBPACKAGES]
 

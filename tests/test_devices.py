@@ -69,18 +69,16 @@ def test_seed_changes_without_rebuild(compiled_grid):
 
 @needs_cpp
 def test_rerun_does_not_recompile(compiled_grid, model):
-    """Same network again: the binary is not rebuilt, and building+running costs far less."""
+    """Same network again: the binary is not rebuilt (its time saving is a benchmark,
+    scripts/bench_sweep.py, not a unit-test assertion)."""
     from spikemod.singlecell import fi_grid_many
     d, runs, first = compiled_grid
     binary = d / "main"
     mtime = binary.stat().st_mtime_ns
-    t0 = time.perf_counter()
     again = fi_grid_many(model, **GRID, variants=VARIANTS[1:], seeds=[3],
                          device="cpp_standalone", build_dir=d, **TIMES)
-    second_time = time.perf_counter() - t0
     assert binary.stat().st_mtime_ns == mtime, "unchanged network was recompiled"
     np.testing.assert_array_equal(again[0].spike_ids, runs[2].spike_ids)
-    assert second_time < 0.6 * first, (second_time, first)
 
 
 def test_runtime_device_gives_same_values(model, compiled_grid):
