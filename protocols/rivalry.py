@@ -20,6 +20,7 @@ from spikemod.experiments import rivalry as exp
 from spikemod.protocol import UsageError, parse_values, protocol_main
 
 NAME = exp.NAME
+FIXES = {"synapses.nmda_cap": "85 nS, the NMDA cap of W25's rivalry simulator"}
 
 
 def _fmt(values):

@@ -380,11 +380,12 @@ def apply_parameter_rule(module, parser, args, model) -> dict:
         protocol fixes (one line naming both).
     """
     given_sets = _set_keys(args.set)
+    used = {}
     for key, why in getattr(module, "FIXES", {}).items():
         if key in given_sets:
             raise UsageError(f"--set {given_sets[key]}: {module.NAME} sets {key} itself ({why}), "
                              "so the value would be ignored")
-    used = {}
+        used[key] = (module.NAME, why, "fixed")
     for dest, (option, key) in parameter_options(parser).items():
         value = getattr(args, dest)
         given = value is not None and not isinstance(value, _Default)
@@ -502,7 +503,9 @@ def _applied_parameters(model, set_by_options: dict) -> dict:
     for key, (option, value, origin) in (set_by_options or {}).items():
         if key not in params:
             continue
-        if origin == "scales":
+        if origin == "fixed":
+            params[key] = f"{value} (set by {option} itself)"
+        elif origin == "scales":
             try:
                 factor = float(parse_quantity(value))
             except (ModelError, TypeError, ValueError):

@@ -140,3 +140,12 @@ def test_a_factor_option_combines_with_set_and_provenance_shows_the_product():
     assert args.ee == 0.5
     params = _applied_parameters(model, args._set_by_options)
     assert params["connectivity.EE_A"] == "1 nS (= 2 nS x 0.5 by --ee-scale)"
+
+
+def test_a_parameter_the_protocol_fixes_is_recorded_as_such():
+    from spikemod.protocol import _applied_parameters
+    args, model = prepare(load_protocol("stdp-burst"), ["--device", "runtime"])
+    params = _applied_parameters(model, args._set_by_options)
+    assert params["coupling.g_c"] == "g_c = 1 in burst, 0 in no_burst (set by stdp-burst itself)"
+    args, model = prepare(load_protocol("rivalry"), ["--device", "runtime"])
+    assert "rivalry" in _applied_parameters(model, args._set_by_options)["synapses.nmda_cap"]
