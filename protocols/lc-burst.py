@@ -47,6 +47,7 @@ from spikemod.neuromod_circuit import (LC_BURST_COLUMNS, LC_MODULATION_COLUMNS, 
 from spikemod.protocol import UsageError, parse_values, add_ee_scale, ee_scale, protocol_main
 
 NAME = "lc-burst"
+FIXES = {"sheet.side": "the diffusion grid extent, n_side x dx", "connectivity.geometry": "sheet"}
 
 
 def add_arguments(p):
