@@ -96,6 +96,9 @@ class _ProtocolOptions:
             kwds["help"] += f"; sets {sets} (--set {sets}=VALUE instead replaces this option)"
         if scales is not None and kwds.get("help"):
             kwds["help"] += f"; multiplies {scales} (after any --set)"
+        if sets is not None and not isinstance(kwds.get("default"), (str, type(None))):
+            raise TypeError(f"{names[0]}: an option with sets= needs a text default or None "
+                            "(to tell a given value from the default)")
         action = self._group.add_argument(*names, **kwds)
         if sets is not None:
             if isinstance(action.default, str):
