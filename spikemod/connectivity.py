@@ -297,9 +297,10 @@ def expected_synapses(geometry, n_pre, n_post, p, sigma, *, self_conn=True) -> f
     if p >= 1:
         return float(n_pre * n_post - (0 if self_conn else min(n_pre, n_post)))
     if geometry == "ring":
-        theta = 2 * np.pi * np.arange(n_pre) / max(n_pre, 1)
+        m = min(n_pre, 100_000)             # evenly spaced sample of the ring's chords
+        theta = 2 * np.pi * np.arange(m) / m
         chord = 2 * np.abs(np.sin(theta / 2))
-        per_post = float(np.sum(p * np.exp(-0.5 * (chord / sigma) ** 2)))
+        per_post = float(np.sum(p * np.exp(-0.5 * (chord / sigma) ** 2))) * n_pre / m
         return per_post * n_post - (0 if self_conn else p * min(n_pre, n_post))
     # periodic sheet: the plane's Gaussian integral, capped at all pairs
     return float(min(p * n_pre * n_post * 2 * np.pi * sigma ** 2, p * n_pre * n_post))

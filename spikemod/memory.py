@@ -190,8 +190,9 @@ def check_fits(estimate: MemoryEstimate, *, available: int | None = None,
 
 
 def microcircuit_synapses(model, sizes: dict, geometry: str, copies: int = 1) -> float:
-    """Expected synapses of :func:`spikemod.network.build_microcircuit` (all five pathways,
-    all copies, plus one one-to-one drive synapse per cell and drive).
+    """Expected synapses of :func:`spikemod.network.build_microcircuit` (all five pathways
+    with W25's E->E self-connections, all copies, plus the matrix thalamus's two synapses per
+    pyramidal cell when ``connectivity.n_thal > 0``).
 
     Example
     -------
@@ -201,7 +202,7 @@ def microcircuit_synapses(model, sizes: dict, geometry: str, copies: int = 1) ->
     """
     from spikemod.connectivity import expected_synapses
     total = 0.0
-    for path, pre, post, self_conn in (("EE", "pyr", "pyr", False), ("EI", "pyr", "pv", True),
+    for path, pre, post, self_conn in (("EE", "pyr", "pyr", True), ("EI", "pyr", "pv", True),
                                        ("EI", "pyr", "som", True), ("IE", "pv", "pyr", True),
                                        ("IE", "som", "pyr", True)):
         n_pre, n_post = int(sizes.get(pre, 0)), int(sizes.get(post, 0))
@@ -212,17 +213,30 @@ def microcircuit_synapses(model, sizes: dict, geometry: str, copies: int = 1) ->
         else:
             p, sigma = float(model[f"sheet.{path}_p"]), float(model[f"sheet.{path}_sigma"])
         total += expected_synapses(geometry, n_pre, n_post, p, sigma, self_conn=self_conn)
-    drive = 2 * int(sizes.get("pyr", 0)) + int(sizes.get("pv", 0)) + int(sizes.get("som", 0))
-    return float(copies) * (total + drive)
+    thalamic = 2 * int(sizes.get("pyr", 0)) if int(model["connectivity.n_thal"]) > 0 else 0
+    return float(copies) * (total + thalamic)
+
+
+def _current_device() -> str:
+    """'build' when only code is generated here (spikemod build-cuda), else Brian2's device."""
+    try:
+        from spikemod.device import _FINISH
+        if _FINISH.get("mode") == "build":
+            return "build"
+        from brian2 import get_device
+        return "runtime" if type(get_device()).__name__ == "RuntimeDevice" else "cpp_standalone"
+    except ImportError:     # pragma: no cover - brian2 is a dependency
+        return "cpp_standalone"
 
 
 def check_microcircuit(model, sizes: dict, geometry: str, copies: int = 1, *,
-                       device: str = "cpp_standalone", available: int | None = None,
+                       device: str | None = None, available: int | None = None,
                        recorded_neurons: int = 0, rate_Hz: float = 0.0,
                        duration_s: float = 0.0) -> MemoryEstimate:
     """:func:`check_fits` for a microcircuit of ``sizes`` (``{"pyr": n, "pv": n, "som": n}``
     per copy); the message names the largest ``connectivity.n_exc`` that would fit (other
-    sizes and kernels unchanged).
+    sizes and kernels unchanged). ``device`` (default: the current Brian2 device) ``'build'``
+    counts only the construction here (``spikemod build-cuda``: the program runs elsewhere).
 
     Raises
     ------
@@ -234,17 +248,22 @@ def check_microcircuit(model, sizes: dict, geometry: str, copies: int = 1, *,
     >>> from spikemod.params import load_model
     >>> try:
     ...     check_microcircuit(load_model(), {"pyr": 10**8, "pv": 90, "som": 0}, "ring",
-    ...                        available=2 ** 34)
+    ...                        device="cpp_standalone", available=2 ** 34)
     ... except MemoryLimitError as exc:
     ...     print(exc)      # doctest: +ELLIPSIS
     the network needs about ... TB (1e+08 neurons, 1e+16 synapses, monitors 0 MB) but 16 GB of memory is available here: set connectivity.n_exc to at most 1.26e+04 (copies = 1); ...
     """
+    device = _current_device() if device is None else device
+
     def estimate(n_exc):
         s = dict(sizes, pyr=n_exc)
         neurons = copies * sum(int(v) for v in s.values())
-        return estimate_memory(neurons, microcircuit_synapses(model, s, geometry, copies),
-                               recorded_neurons=recorded_neurons, rate_Hz=rate_Hz,
-                               duration_s=duration_s, device=device)
+        e = estimate_memory(neurons, microcircuit_synapses(model, s, geometry, copies),
+                            recorded_neurons=recorded_neurons, rate_Hz=rate_Hz,
+                            duration_s=duration_s, device=device)
+        if device == "build":       # the simulation's state lives on the other machine
+            e.neuron_bytes = e.synapse_bytes = e.monitor_bytes = 0.0
+        return e
 
     available = available_memory() if available is None else int(available)
     est = estimate(int(sizes["pyr"]))

@@ -253,46 +253,44 @@ def _pair_distance(geometry, pre_xy, post_xy):
     return np.sqrt((delta ** 2).sum(axis=2))
 
 
-def _replicated_pairs(geometry, p, sigma, pre_xy, post_xy, copies, self_conn, rng):
-    """One draw of the within-copy connectivity (probability ``p K(d)``), repeated in every
-    copy: (i, j) index arrays of the whole groups."""
-    ii, jj = [], []
-    for start in range(0, len(pre_xy), 1000):       # rows in chunks: bounded memory
-        d = _pair_distance(geometry, pre_xy[start:start + 1000], post_xy)
-        prob = p * np.exp(-0.5 * (d / sigma) ** 2) if p < 1 else np.ones_like(d)
-        hit = rng.uniform(size=d.shape) < prob
-        if not self_conn:
-            rows = np.arange(hit.shape[0])
-            cols = start + rows
-            ok = cols < hit.shape[1]
-            hit[rows[ok], cols[ok]] = False
-        i, j = np.nonzero(hit)
-        ii.append(i + start)
-        jj.append(j)
-    i, j = np.concatenate(ii), np.concatenate(jj)
+def _replicated_pairs(geometry, p, sigma, pre_xy, post_xy, copies, self_conn, rng,
+                      repeat=True):
+    """Within-copy connectivity (probability ``p K(d)``) as (i, j) index arrays of the whole
+    groups, drawn in time proportional to the synapses (:func:`spikemod.connectivity.gaussian_pairs`):
+    one draw repeated in every copy (``repeat``, common random numbers) or one draw per copy."""
+    from spikemod.connectivity import gaussian_pairs
     n_pre, n_post = len(pre_xy), len(post_xy)
-    return (np.concatenate([i + k * n_pre for k in range(copies)]),
-            np.concatenate([j + k * n_post for k in range(copies)]))
+    ii, jj = [], []
+    for k in range(copies):
+        if k == 0 or not repeat:
+            i, j = gaussian_pairs(geometry, pre_xy, post_xy, p, sigma, self_conn=self_conn,
+                                  rng=rng)
+        ii.append(i.astype(np.int64) + k * n_pre)
+        jj.append(j.astype(np.int64) + k * n_post)
+    return np.concatenate(ii), np.concatenate(jj)
 
 
 def _connect(syn, model, geometry, path, n_pre_copy, n_pre, n_post, weight_vars, self_conn,
              shared=None):
-    """Within-copy connectivity and kernel weights; ``shared = (pre_xy, post_xy, copies, rng)``
-    draws it once and repeats it in every copy (:func:`_replicated_pairs`)."""
+    """Within-copy connectivity and kernel weights, in time proportional to the synapses.
+
+    ``p >= 1``: every pair of the same copy (Brian2 generator syntax, runs on every device).
+    ``p < 1``: ``shared = (pre_xy, post_xy, copies, rng, repeat)``; the pairs are drawn in NumPy
+    (:func:`_replicated_pairs`), once and repeated in every copy when ``repeat``, else per copy.
+    """
     w_peak, sigma, p = _kernel_params(model, geometry, path, n_pre_copy)
     d = _distance_expr(geometry)
     kernel = f"exp(-0.5*({d}/{float(sigma)!r})**2)"
-    cond = "copy_pre == copy_post"
-    if not self_conn:
-        cond += " and i != j"
-    if shared is not None:
-        pre_xy, post_xy, copies, rng = shared
-        i, j = _replicated_pairs(geometry, p, sigma, pre_xy, post_xy, copies, self_conn, rng)
-        syn.connect(i=i, j=j)
-    elif p >= 1:
-        syn.connect(condition=cond)
+    if p >= 1:
+        n_post_copy = n_post * n_pre_copy // n_pre
+        first = f"(i // {n_pre_copy})*{n_post_copy}"
+        syn.connect(j=f"k for k in range({first}, {first} + {n_post_copy})"
+                      + ("" if self_conn else " if k != i"))
     else:
-        syn.connect(condition=cond, p=f"{float(p)!r}*{kernel}")
+        pre_xy, post_xy, copies, rng, repeat = shared
+        i, j = _replicated_pairs(geometry, p, sigma, pre_xy, post_xy, copies, self_conn, rng,
+                                 repeat=repeat)
+        syn.connect(i=i, j=j)
     for var, scale in weight_vars.items():
         setattr(syn, var, f"{float(w_peak * scale)!r}*nS*{kernel}")
 
@@ -363,7 +361,9 @@ def build_microcircuit(model, *, n_exc=None, n_pv=None, n_som=None, n_thal=None,
     stdp, three_factor : bool, optional
         E->E plasticity and its three-factor form (defaults from the ``stdp`` section).
     rng_seed : int, optional
-        Seed for the sheet positions (NumPy; the connectivity itself uses Brian2's seed).
+        Seed for the sheet positions and the random connectivity (NumPy,
+        :mod:`spikemod.connectivity`, drawn in time proportional to the synapses; pass it
+        for a reproducible random circuit).
     shared_inputs : int, optional
         Common random numbers across copies (default None: every copy has its own drive and
         its own random connectivity). With ``s`` (a divisor of ``copies``) there are ``s``
@@ -416,6 +416,8 @@ def build_microcircuit(model, *, n_exc=None, n_pv=None, n_som=None, n_thal=None,
              "som": int(n_som if n_som is not None else model["connectivity.n_som"])}
     if sizes["pyr"] < 1:
         raise ValueError(f"n_exc = {sizes['pyr']} is not allowed (at least 1 pyramidal cell)")
+    from spikemod.memory import check_microcircuit
+    check_microcircuit(model, sizes, geometry, copies)    # too large: one line, exit 2
     pocket = int(model["connectivity.pocket_size"])
     pockets = thalamic_pockets(sizes["pyr"], pocket)
     if n_thal is None:
@@ -446,9 +448,9 @@ def build_microcircuit(model, *, n_exc=None, n_pv=None, n_som=None, n_thal=None,
         pyr_eqs += ("n_left : 1 (linked)\nn_right : 1 (linked)\n"
                     "sel_left : 1 (constant)\nsel_right : 1 (constant)\n")
         pyr_ff = "n_ff + sel_left*n_left + sel_right*n_right"
-    pyr_drive = _drive_code([("g_ampa_s", "w_ff", pyr_ff), ("g_nmda_s", "w_ff", pyr_ff),
+    pyr_drive = _drive_code([("g_ampa_s", "w_ff", pyr_ff), ("g_nmda_x_s", "w_ff", pyr_ff),
                              ("g_ampa_d", "w_fb", "n_fb"), ("g_nmda_d", "w_fb", "n_fb")])
-    inh_drive = _drive_code([("g_ampa", "w_ff", "n_ff"), ("g_nmda", "w_ff", "n_ff")])
+    inh_drive = _drive_code([("g_ampa", "w_ff", "n_ff"), ("g_nmda_x", "w_ff", "n_ff")])
 
     pyr = make_pyramidal(sizes["pyr"] * copies, model, synaptic=True, name=f"{name}_pyr",
                          extra_eqs=POSITION_EQS + pyr_eqs, coupling=coupling,
@@ -475,7 +477,7 @@ def build_microcircuit(model, *, n_exc=None, n_pv=None, n_som=None, n_thal=None,
     objects = [g for g in groups.values() if g is not None] + ([thal] if thal else [])
 
     def shared(pre, post):
-        return None if shared_inputs is None else (positions[pre], positions[post], copies, rng)
+        return positions[pre], positions[post], copies, rng, shared_inputs is not None
 
     dly = {k: model[f"connectivity.delay_{k}"] for k in ("EE", "EI", "IE")}
     ampa_ee, nmda_ee = (float(model["connectivity.EE_ampa_scale"]),
@@ -543,7 +545,9 @@ def build_microcircuit(model, *, n_exc=None, n_pv=None, n_som=None, n_thal=None,
         eth.w = model["connectivity.ETh_w"]
         thd_pre = "g_ampa_d_post += w\ng_nmda_d_post += w"
         if coupling == "thalamic":
-            thd_pre += "\ng_c_post += 1 - g_c_post"
+            # W25: g_c += (1 - g_c) J_dend/th_d with J_dend/th_d = 1 and one thalamic cell per
+            # pyramidal cell, i.e. g_c = 1 (cells with gc_dynamic = 0 keep gc_fixed)
+            thd_pre += "\ng_c_post = gc_dynamic_post + (1 - gc_dynamic_post)*gc_fixed_post"
         thd = Synapses(thal, pyr, "w : siemens (shared, constant)", on_pre=thd_pre,
                        name=f"{name}_ThD")
         thd.connect(i=j_t, j=i_e)
