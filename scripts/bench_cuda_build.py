@@ -26,20 +26,43 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _benchutil import save_fragment, ROOT, machine, markdown_table, med  # noqa: E402
 
 
-def build(device, out, n, cc):
+def build(device, out, n, cc, env=None, extra_sets=()):
     cmd = [str(ROOT / ".venv" / "bin" / "spikemod"), "build-cuda", "--protocol", "network-gain",
            "--device", device, "--compute-capability", str(cc), "--quiet", "--out", str(out),
            "--set", "connectivity.geometry=sheet", "--set", f"connectivity.n_exc={n}",
            "--set", f"connectivity.n_pv={n // 10}", "--set", f"connectivity.n_som={n // 10}",
+           *[x for s in extra_sets for x in ("--set", s)],
            "--", "--dend-drive", "0", "--coupling", "1", "--drive", "800,1200", "--step", "0.5"]
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     wall = time.perf_counter() - t0
     if proc.returncode:
         raise RuntimeError(f"{' '.join(cmd)} failed:\n{proc.stderr[-3000:]}")
     info = json.loads((Path(out) / "spikemod-build.json").read_text())
     return {"device": device, "wall_s": wall, "build_s": info["build_wall_s"], **info["code"],
             "command": " ".join(cmd[1:])}
+
+
+def cache_series(n, cc, jobs):
+    """CUDA only, object cache of issue 14: a fresh build with an empty object cache, the same
+    build again unchanged (same directory), a fresh directory with the warm cache, and a fresh
+    directory with one model parameter changed (``soma.a``: only the files that hold it)."""
+    import os
+    tmp = Path(tempfile.mkdtemp(prefix="bench_cuda_cache_"))
+    env = dict(os.environ, SPIKEMOD_OBJECT_CACHE=str(tmp / "objects"),
+               SPIKEMOD_BUILD_JOBS=str(jobs))
+    rows = []
+    for label, out, sets in (("fresh directory, empty object cache", tmp / "b1", ()),
+                             ("unchanged rebuild, same directory", tmp / "b1", ()),
+                             ("fresh directory, warm object cache", tmp / "b2", ()),
+                             ("fresh directory, warm cache, soma.a changed", tmp / "b3",
+                              ("soma.a=0.021/ms",))):
+        r = build("cuda_standalone", out, n, cc, env=env, extra_sets=sets)
+        r["label"] = label
+        rows.append(r)
+        print(label, r, file=sys.stderr, flush=True)
+    shutil.rmtree(tmp, ignore_errors=True)
+    return rows
 
 
 def main():
@@ -50,7 +73,31 @@ def main():
     ap.add_argument("--devices", default="cuda_standalone,cpp_standalone")
     ap.add_argument("--keep", default=None, help="keep the last CUDA build here")
     ap.add_argument("--md", default=None)
+    ap.add_argument("--cache-series", action="store_true",
+                    help="CUDA only: empty cache, unchanged rebuild, warm cache, changed parameter")
+    ap.add_argument("--jobs", type=int, default=None, help="compiler processes (default all cores)")
     a = ap.parse_args()
+    if a.cache_series:
+        import os
+        jobs = a.jobs or len(os.sched_getaffinity(0))
+        rows = cache_series(a.n_exc, a.compute_capability, jobs)
+        n = a.n_exc
+        load = os.getloadavg()
+        text = (f"### CUDA build of the {n // 1000}k microcircuit: parallel make and object cache "
+                f"(issue 14)\n\n"
+                f"Command: `.venv/bin/python scripts/bench_cuda_build.py --n-exc {n} "
+                f"--cache-series`: `spikemod {rows[0]['command']}` with "
+                f"`SPIKEMOD_BUILD_JOBS={jobs}` and a fresh `SPIKEMOD_OBJECT_CACHE`; sm_"
+                f"{a.compute_capability.replace('.', '')}, nvcc 13.0, no GPU. One series "
+                f"(a cold CUDA build takes tens of minutes on 2 shared cores).\n\n"
+                + markdown_table(["build", "spikemod build-cuda wall (s)",
+                                  "generate+compile (s)", "source files", "binary MB"],
+                                 [[r["label"], r["wall_s"], r["build_s"], r["source_files"],
+                                   r["binary_bytes"] / 1e6] for r in rows])
+                + f"\n\nLoad average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}.\n\n"
+                + machine() + "\n")
+        save_fragment(a.md, text, rows)
+        return
     rows, raw = [], []
     for device in a.devices.split(","):
         fresh = []

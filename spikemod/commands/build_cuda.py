@@ -55,6 +55,12 @@ def add_arguments(p):
                    help="cuda_standalone (default) or cpp_standalone (a C++ build to run elsewhere)")
     p.add_argument("--out", required=True, help="build directory to create (or reuse)")
     p.add_argument("--quiet", action="store_true", help="no progress display")
+    p.add_argument("--verbose", action="store_true",
+                   help="show Brian2's and brian2cuda's INFO messages")
+    p.add_argument("--jobs", type=int, default=None,
+                   help="parallel compiler processes (default: all cores, $SPIKEMOD_BUILD_JOBS)")
+    p.add_argument("--no-object-cache", action="store_true",
+                   help="compile every file (do not reuse objects of earlier builds)")
     p.add_argument("args", nargs=argparse.REMAINDER,
                    help="the protocol's own options, after '--'")
 
@@ -117,14 +123,24 @@ exactly as `spikemod run {protocol}` does after simulating.
 
 
 def build_project(module, argv: list, out: Path, device: str = "cuda_standalone",
-                  compute_capability: float = 9.0, gpu_id: int = 0, quiet=False) -> dict:
-    """Generate and compile ``module`` with ``argv`` into ``out`` without running it."""
+                  compute_capability: float = 9.0, gpu_id: int = 0, quiet=False,
+                  jobs: int | None = None, object_cache: bool = True) -> dict:
+    """Generate and compile ``module`` with ``argv`` into ``out`` without running it.
+
+    CUDA builds compile on ``jobs`` cores (default all) through the shared object cache
+    (:func:`spikemod.cuda.make_main`) and, unless ``quiet``, print ``[n/N] file`` progress.
+    """
     args, model = prepare(module, argv + ["--device", device],
                           prog=f"spikemod build-cuda --protocol {module.NAME}")
     if device == "cuda_standalone":
-        from spikemod.cuda import configure_cuda, set_cuda_target
+        from spikemod.cuda import configure_cuda, set_build_progress, set_cuda_target
         set_cuda_target(compute_capability, gpu_id)
-        toolchain = dict(configure_cuda())     # fail fast: nvcc and cuRAND present
+        toolchain = dict(configure_cuda(jobs=jobs, cache=object_cache))  # fail fast: nvcc, cuRAND
+        set_build_progress(not quiet)
+        if jobs is not None:
+            os.environ["SPIKEMOD_BUILD_JOBS"] = str(jobs)   # later configure_cuda() calls
+        if not object_cache:
+            os.environ["SPIKEMOD_OBJECT_CACHE"] = "off"
     else:
         toolchain = {}
     info_path = out / BUILD_INFO
@@ -208,8 +224,13 @@ def main(args) -> int:
         argv += ["--set", item]
     argv += ["--quiet"] * bool(args.quiet) + rest
     out = Path(args.out)
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError(f"--jobs {args.jobs} is not allowed (at least 1)")
+    from spikemod.protocol import quiet_logging
+    quiet_logging(args.verbose)
     info = build_project(module, argv, out, device=args.device, compute_capability=cc,
-                         gpu_id=args.gpu_id, quiet=args.quiet)
+                         gpu_id=args.gpu_id, quiet=args.quiet, jobs=args.jobs,
+                         object_cache=not args.no_object_cache)
     if not args.quiet:
         c = info["code"]
         print(f"spikemod build-cuda: compiled {module.NAME} for {args.device} in "
