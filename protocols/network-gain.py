@@ -66,7 +66,8 @@ def run(ctx, args):
                   [{"dend_drive_Hz": d, "coupling": c, "gain_Hz_per_Hz": g}
                    for (d, c), g in gains.items()],
                   ["dend_drive_Hz", "coupling", "gain_Hz_per_Hz"])
-    ctx.save_spikes(result.spikes, t_stop=result.t_stop, sizes=result.sizes)
+    ctx.save_spikes(result.spikes, t_stop=result.t_stop, sizes=result.sizes, units=ctx.copy_columns(
+        result.info["cells_per_copy"], result.rows[:result.info["copies"]], ("dend_drive_Hz", "coupling")))
     ctx.extra_provenance.update(result.info)
     ctx.save_figure(plotting.network_gain_figure(result.rows, gains), "network_gain.png")
 

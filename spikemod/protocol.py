@@ -291,6 +291,44 @@ class Context:
                      dt=dt, units=units)
         return path
 
+    @staticmethod
+    def copy_columns(cells_per_copy: dict, conditions, keys) -> dict:
+        """Per-neuron columns of a simulation with one circuit copy per condition (copy ``c``
+        holds neurons ``c n .. (c+1) n - 1`` of each population), for ``save_spikes(units=)``.
+
+        Parameters
+        ----------
+        cells_per_copy : dict
+            ``{population: n}`` per copy.
+        conditions : sequence of dict
+            The condition of each copy, in copy order (e.g. the first ``copies`` CSV rows).
+        keys : sequence of str
+            The condition's columns to keep.
+
+        Returns
+        -------
+        dict
+            ``{population: {"circuit_copy": ..., key: ...}}`` (mixed text and numbers as text).
+
+        Example
+        -------
+        >>> Context.copy_columns({"pyr": 2}, [{"g": 0.0}, {"g": "thalamic"}], ["g"])["pyr"]["g"]
+        array(['0.0', '0.0', 'thalamic', 'thalamic'], dtype='<U8')
+        """
+        conditions = list(conditions)
+        out = {}
+        for pop, n in cells_per_copy.items():
+            if not n:
+                continue
+            cols = {"circuit_copy": np.repeat(np.arange(len(conditions)), n)}
+            for key in keys:
+                values = [c[key] for c in conditions]
+                if any(isinstance(v, str) for v in values):
+                    values = [str(v) for v in values]
+                cols[key] = np.repeat(np.asarray(values), n)
+            out[pop] = cols
+        return out
+
     def save_figure(self, fig, filename: str) -> Path:
         from spikemod.plotting import save
         path = self.path(filename)

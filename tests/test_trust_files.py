@@ -168,3 +168,5 @@ def test_nwb_of_a_circuit_protocol_names_each_units_copy(tmp_path):
             rows = df[df.population == pop]
             assert rows["circuit_copy"].tolist() == [0] * n + [1] * n
             assert rows["source_index"].tolist() == list(range(2 * n))
+            assert rows["coupling"].tolist() == [0.0] * n + [1.0] * n      # the condition
+            assert rows["dend_drive_Hz"].tolist() == [600.0] * (2 * n)
