@@ -170,3 +170,15 @@ def test_nwb_of_a_circuit_protocol_names_each_units_copy(tmp_path):
             assert rows["source_index"].tolist() == list(range(2 * n))
             assert rows["coupling"].tolist() == [0.0] * n + [1.0] * n      # the condition
             assert rows["dend_drive_Hz"].tolist() == [600.0] * (2 * n)
+
+
+def test_to_neo_trains_carry_the_unit_columns(tmp_path):
+    from spikemod.io import to_neo
+    run = tmp_path / "run"
+    write_spikes(run / "spikes.h5", {"pyr": ([0, 1, 1], [0.1, 0.2, 0.3])}, t_stop=1.0,
+                 sizes={"pyr": 3}, dt=1e-4,
+                 units={"pyr": {"circuit_copy": [0, 0, 1], "coupling": ["0", "0", "thalamic"]}})
+    trains = to_neo(run).segments[0].spiketrains
+    assert [st.annotations["circuit_copy"] for st in trains] == [0, 0, 1]
+    assert [st.annotations["coupling"] for st in trains] == ["0", "0", "thalamic"]
+    assert [len(st) for st in trains] == [1, 2, 0]

@@ -12,7 +12,9 @@ Identifiers (the same in the NWB export's unit ids):
 
 * ``source_population``: population name; ``source_index``: neuron index in its population;
 * ``channel_id``: index of the neuron in the block, populations in file order
-  (``offset(population) + source_index``), unique across populations.
+  (``offset(population) + source_index``), unique across populations;
+* the per-neuron columns of the spike file (``/units``: e.g. ``circuit_copy`` and the
+  condition, or a grid point's ``I_soma_pA``) as annotations of each train.
 
 The segment's list and the group lists share their SpikeTrain objects once built. Recorded
 state variables (``/state``) become :class:`neo.AnalogSignal` objects (one per population and
@@ -172,7 +174,7 @@ def to_neo(results_dir, populations=None, t_start=None, t_stop=None):
     """
     import neo
 
-    from spikemod.io.spikes import read_spikes, read_state
+    from spikemod.io.spikes import read_spikes, read_state, read_units
 
     SpikeTrainList, ConcatList = _lazy_list_classes()
     path = spikes_path(results_dir)
@@ -201,6 +203,7 @@ def to_neo(results_dir, populations=None, t_start=None, t_stop=None):
         off += meta["sizes"][name]
 
     parts, all_t, all_ch, all_ids, all_pop, all_idx = [], [], [], [], [], []
+    unit_columns = read_units(path)
     for name in populations:
         ids, times = spikes[name]
         keep = (times >= t0) & (times < t1) if (t_start is not None or t_stop is not None) \
@@ -209,9 +212,12 @@ def to_neo(results_dir, populations=None, t_start=None, t_stop=None):
         n = meta["sizes"][name]
         index = np.arange(n)
         channels = offsets[name] + index
+        extra = {k: v for k, v in unit_columns.get(name, {}).items()   # condition, copy, ...
+                 if len(v) == n and k not in ("source_population", "source_index",
+                                              "channel_id")}
         stl = SpikeTrainList.from_spike_time_array(
             times, offsets[name] + ids, channels, t_stop=t1 * pq.s, units="s",
-            t_start=t0 * pq.s, source_population=name, source_index=index)
+            t_start=t0 * pq.s, source_population=name, source_index=index, **extra)
         stl.segment = seg
         group = neo.Group(name=name, source_population=name, size=n)
         group.spiketrains = stl
