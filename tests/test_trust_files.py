@@ -182,3 +182,16 @@ def test_to_neo_trains_carry_the_unit_columns(tmp_path):
     assert [st.annotations["circuit_copy"] for st in trains] == [0, 0, 1]
     assert [st.annotations["coupling"] for st in trains] == ["0", "0", "thalamic"]
     assert [len(st) for st in trains] == [1, 2, 0]
+
+
+def test_nix_spikes_carry_their_neurons_columns(tmp_path):
+    run = tmp_path / "run"
+    write_spikes(run / "spikes.h5", {"pyr": ([2, 0, 2], [0.1, 0.2, 0.3])}, t_stop=1.0,
+                 sizes={"pyr": 3}, dt=1e-4,
+                 units={"pyr": {"circuit_copy": [0, 1, 2], "coupling": ["0", "0.5", "thalamic"]}})
+    ex.export(run, "nix", tmp_path / "s.nix")
+    _, meta = ex.read_nix(tmp_path / "s.nix")
+    st = meta["block"].segments[0].spiketrains[0]
+    assert st.array_annotations["source_index"].tolist() == [2, 0, 2]
+    assert st.array_annotations["circuit_copy"].tolist() == [2, 0, 2]
+    assert st.array_annotations["coupling"].tolist() == ["thalamic", "0", "thalamic"]

@@ -251,13 +251,17 @@ def write_nwb(src: Path, out: Path, results: Path):
 
 def write_nix(src: Path, out: Path, results: Path):
     """One NIX spike train per population (all its spikes; array annotations ``source_index``
-    and ``channel_id`` give each spike's neuron, annotation ``n_nodes`` the population size):
+    and ``channel_id`` give each spike's neuron, and the spike file's per-neuron columns its
+    condition or copy; annotation ``n_nodes`` the population size):
     neo.NixIO writes one DataArray and a metadata section per train, ~30 kB each, so one train
     per neuron made a 17.8 MB file of a 145 kB spike file."""
     import neo
     import quantities as pq
 
+    from spikemod.io.spikes import read_units
+
     spikes, meta = read_spikes(src)
+    columns = read_units(src)
     signals = to_neo(results if results.is_dir() else src).segments[0].analogsignals
     t0 = meta.get("t_start_s", 0.0)
     last = max((float(t.max()) for _, t in spikes.values() if t.size), default=t0)
@@ -270,10 +274,14 @@ def write_nix(src: Path, out: Path, results: Path):
     for name, (ids, times) in spikes.items():
         order = np.lexsort((ids, times))
         n = meta["sizes"][name]
+        per_spike = {"source_index": ids[order].astype(np.int64),
+                     "channel_id": offset + ids[order]}
+        for col, values in columns.get(name, {}).items():      # condition, copy of the neuron
+            if len(values) == n and col not in per_spike:
+                per_spike[col] = np.asarray(values)[ids[order]]
         train = neo.SpikeTrain(times[order], units="s", t_start=t0 * pq.s, t_stop=t1 * pq.s,
                                name=name, source_population=name, n_nodes=int(n),
-                               array_annotations={"source_index": ids[order].astype(np.int64),
-                                                  "channel_id": offset + ids[order]})
+                               array_annotations=per_spike)
         offset += n
         group = neo.Group(name=name, source_population=name, size=int(n))
         seg.spiketrains.append(train)
