@@ -120,7 +120,8 @@ bap_width : second
 #: thalamic coupling: g_c decays with tau_gc (set towards 1 by thalamic spikes, network.py)
 THALAMIC_COUPLING_EQS = """
 tau_gc : second               # decay of the thalamus-driven coupling [W25: 800 ms]
-gc_dynamic : 1 (constant)     # 1: thalamus-driven (W25); 0: this cell keeps a fixed g_c
+gc_dynamic : 1 (constant)     # 1: thalamus-driven (W25); 0: this cell keeps g_c = gc_fixed
+gc_fixed : 1 (constant)       # the coupling of a cell with gc_dynamic = 0
 """
 
 #: calcium switch, drawn after integration (W25: rand < g_syn_coupling, its second draw)

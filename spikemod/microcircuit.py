@@ -112,6 +112,7 @@ def network_gain(model, drive_Hz, dend_drive_Hz, coupling, step=0.5 * second, de
         gc = np.array([0.0 if lab == "thalamic" else lab for lab in labels])[cidx][copy]
         if thalamic:
             mc.pyr.gc_dynamic = (~fixed).astype(float)
+            mc.pyr.gc_fixed = gc
         mc.pyr.g_c = np.where(fixed, gc, 0.0)
         mc.drive["fb_pyr"].rates = dend[copy] * Hz
         mons = _monitors(mc)

@@ -63,6 +63,7 @@ SLOW = (
     "test_trust_files.py::test_nwbinspector_cli_reports_no_issue",
     "test_trust_files.py::test_nwb_of_a_circuit_protocol_names_each_units_copy",
     "test_wheel.py::",
+    "test_w25_protocols.py::",                              # W25 detection and rivalry runs
 )
 
 #: module fixtures that take long to set up (every test using one is slow); "file::name" for a
