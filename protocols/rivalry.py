@@ -16,6 +16,7 @@ rivalry_summary.csv (left_Hz, right_Hz, alternations_per_min, mean_left_s, mean_
 rivalry_gamma.json, spikes.h5 (pyramidal cells), rivalry.png, provenance.json.
 """
 
+from spikemod.experiments import modulated_rivalry as mr
 from spikemod.experiments import rivalry as exp
 from spikemod.protocol import UsageError, parse_values, protocol_main
 
@@ -39,6 +40,13 @@ def add_arguments(p):
                    help="trials per pair (default %(default)s; W25 30-40)")
     p.add_argument("--duration", default=f"{d['duration_s']:g}",
                    help="trial length, s (default %(default)s, W25)")
+    p.add_argument("--modulator", default="none",
+                   help="issue 17: bath modulators NE,ACh (comma-separated) for the modulated "
+                        "run (equal drive of both eyes at 1400 Hz only; --left/--right/--both "
+                        "do not apply; the --trials and --duration defaults become 2 and 15 s); "
+                        "default none = the W25 experiment above")
+    p.add_argument("--concentrations", default=mr.default_concentrations(),
+                   help="bath concentrations, nM, with --modulator (default %(default)s)")
 
 
 def _rates(text, what):
@@ -61,9 +69,29 @@ def validate(args, model):
     args.n_trials = int(trials)
     args.duration_s = parse_values(args.duration, "second", "--duration", minimum=2,
                                    maximum=3600)[0]
+    args.modulators = (None if args.modulator.strip().lower() == "none"
+                       else mr.parse_modulators(args.modulator))
+    if args.modulators:
+        args.conc_nM = mr.parse_concentrations(args.concentrations, model, args.modulators)
+        if args.trials == str(exp.DEFAULTS["trials"]):
+            args.n_trials = mr.DEFAULTS["trials"]
+        if args.duration == f"{exp.DEFAULTS['duration_s']:g}":
+            args.duration_s = mr.DEFAULTS["duration_s"]
 
 
 def run(ctx, args):
+    if args.modulators:
+        res = mr.simulate(ctx.model, args.modulators, args.conc_nM, trials=args.n_trials,
+                          duration_s=args.duration_s, report=ctx.report(), **ctx.sim_kwargs)
+        summary, periods = mr.summarize(res)
+        ctx.write_csv("modulated_rivalry.csv", summary, mr.COLUMNS)
+        ctx.write_csv("modulated_dominance.csv", periods, ["modulator", "concentration_nM"]
+                      + exp.COLUMNS)
+        ctx.save_spikes(res.spikes, t_stop=res.t_stop, sizes=res.sizes)
+        ctx.extra_provenance.update(res.info, claims=mr.claim(summary))
+        ctx.save_figure(mr.figure(summary, res.spikes, res.info["n_exc"]),
+                        "modulated_rivalry.png")
+        return
     result = exp.simulate(ctx.model, args.pairs, trials=args.n_trials,
                           duration_s=args.duration_s, report=ctx.report(), **ctx.sim_kwargs)
     periods, summary, gamma = exp.summarize(result)

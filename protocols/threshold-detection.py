@@ -20,6 +20,7 @@ provenance.json.
 """
 
 from spikemod.experiments import detection as exp
+from spikemod.experiments import modulated_detection as md
 from spikemod.protocol import UsageError, parse_values, protocol_main
 
 NAME = exp.NAME
@@ -39,6 +40,13 @@ def add_arguments(p):
                    help="lesion magnitudes, pA (default %(default)s; W25 100,200,300,400)")
     p.add_argument("--trials", default=str(d["trials"]),
                    help="trials per condition (default %(default)s; W25 50)")
+    p.add_argument("--modulator", default="none",
+                   help="issue 17: bath modulators NE,ACh (comma-separated) for the modulated "
+                        "run (unlesioned only; --lesions/--magnitudes do not apply; the "
+                        "--amplitudes and --trials defaults become 0:600:100 and 4); "
+                        "default none = the W25 experiment above")
+    p.add_argument("--concentrations", default=md.default_concentrations(),
+                   help="bath concentrations, nM, with --modulator (default %(default)s)")
 
 
 def validate(args, model):
@@ -56,9 +64,28 @@ def validate(args, model):
     if trials != int(trials):
         raise UsageError(f"--trials: {args.trials!r} is not a whole number")
     args.n_trials = int(trials)
+    args.modulators = (None if args.modulator.strip().lower() == "none"
+                       else md.parse_modulators(args.modulator))
+    if args.modulators:
+        args.conc_nM = md.parse_concentrations(args.concentrations, model, args.modulators)
+        if args.amplitudes == "0:600:50":
+            args.amplitudes_pA = md.DEFAULTS["amplitudes_pA"]
+        if args.trials == str(exp.DEFAULTS["trials"]):
+            args.n_trials = md.DEFAULTS["trials"]
 
 
 def run(ctx, args):
+    if args.modulators:
+        res = md.simulate(ctx.model, args.modulators, args.conc_nM,
+                          amplitudes_pA=args.amplitudes_pA, trials=args.n_trials,
+                          report=ctx.report(), **ctx.sim_kwargs)
+        summary, detail = md.summarize(res.rows)
+        ctx.write_csv("modulated_detection.csv", summary, md.COLUMNS)
+        ctx.write_csv("modulated_detection_detail.csv", detail, md.DETAIL_COLUMNS)
+        ctx.save_spikes(res.spikes, t_stop=res.t_stop, sizes=res.sizes)
+        ctx.extra_provenance.update(res.info, claims=md.claim(summary))
+        ctx.save_figure(md.figure(summary, detail), "modulated_detection.png")
+        return
     result = exp.simulate(ctx.model, amplitudes_pA=args.amplitudes_pA, lesions=args.lesion_list,
                           magnitudes_pA=args.magnitudes_pA, trials=args.n_trials,
                           report=ctx.report(), **ctx.sim_kwargs)
