@@ -148,6 +148,10 @@ def test_protocol_files_and_columns(runs):
     prov = json.loads((d / "provenance.json").read_text())
     assert prov["copies"] == 4 and prov["sets"] == 2 and prov["inter_synapses"] > 0
     assert len(prov["claims"]) == 2
+    # what analysis/claims.py reads back from the finished run
+    claims = exp.claims_from_results(d)
+    assert [c["claim"] for c in claims] == [c["claim"] for c in prov["claims"]]
+    assert claims[0]["reference"] == pytest.approx(EXPECTED[(0.0, "between_corr")], rel=0.02)
 
 
 def test_ach_bath_changes_the_activity_only_through_the_effects(runs):

@@ -172,6 +172,7 @@ def test_modulated_detection_files_and_columns(runs):
     prov = json.loads((d / "provenance.json").read_text())
     assert prov["copies"] == 8 and prov["baths"] == [["ACh", 0.0], ["ACh", 10000.0]]
     assert len(prov["claims"]) == 2
+    assert [c["claim"] for c in md.claims_from_results(d)] == [c["claim"] for c in prov["claims"]]
 
 
 def test_ach_moves_the_detection_criterion_only_through_the_effects(runs):
@@ -193,6 +194,8 @@ def test_modulated_rivalry_files_and_columns(runs):
         assert (d / f).exists()
     prov = json.loads((d / "provenance.json").read_text())
     assert prov["copies"] == 2 and prov["drive_Hz"] == 1400.0
+    claims = mr.claims_from_results(d)
+    assert len(claims) == 1 and claims[0]["reference"] == 0.0     # no alternation at 0 nM, 3 s
 
 
 def test_without_modulator_the_w25_design_is_unchanged():

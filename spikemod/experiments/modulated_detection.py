@@ -61,7 +61,7 @@ import numpy as np
 from spikemod.experiments import detection
 
 __all__ = ["NAME", "MODULATORS", "COLUMNS", "DETAIL_COLUMNS", "DEFAULTS", "baths",
-           "bath_setup", "copy_condition", "simulate", "summarize", "claim", "figure"]
+           "bath_setup", "copy_condition", "simulate", "summarize", "claim", "claims_from_results", "figure"]
 
 NAME = "modulated-detection"
 #: bath modulators of the perception protocols (their receptors: [receptors] of the model)
@@ -356,6 +356,32 @@ def claim(summary) -> list[dict]:
                     "value": t1, "reference": t0,
                     "reproduced": bool(np.isfinite(t0) and np.isfinite(t1) and t1 < t0)})
     return out
+
+
+def claims_from_results(directory) -> list[dict]:
+    """:func:`claim` on a finished run's ``modulated_detection.csv`` (for analysis/claims.py).
+
+    Parameters
+    ----------
+    directory : str or pathlib.Path
+        The run's output directory.
+
+    Returns
+    -------
+    list of dict
+        As :func:`claim`.
+
+    Raises
+    ------
+    FileNotFoundError
+        Without ``modulated_detection.csv`` in ``directory``.
+    """
+    import csv
+    from pathlib import Path
+    with open(Path(directory) / "modulated_detection.csv", newline="") as f:
+        rows = [{k: (v if k == "modulator" else float(v)) for k, v in r.items()}
+                for r in csv.DictReader(f)]
+    return claim(rows)
 
 
 COLORS = {"NE": "#2a7ab0", "ACh": "#c77c1e"}

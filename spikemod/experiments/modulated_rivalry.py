@@ -49,7 +49,7 @@ from spikemod.experiments.modulated_detection import (MODULATORS, bath_setup, ba
                                                       parse_concentrations, parse_modulators)
 from spikemod.microcircuit import CircuitRun
 
-__all__ = ["NAME", "COLUMNS", "DEFAULTS", "simulate", "summarize", "claim", "figure",
+__all__ = ["NAME", "COLUMNS", "DEFAULTS", "simulate", "summarize", "claim", "claims_from_results", "figure",
            "default_concentrations", "parse_concentrations", "parse_modulators"]
 
 NAME = "modulated-rivalry"
@@ -193,6 +193,32 @@ def claim(summary) -> list[dict]:
                     "value": hi["alternations_per_min"], "reference": lo["alternations_per_min"],
                     "reproduced": bool(hi["alternations_per_min"] > lo["alternations_per_min"])})
     return out
+
+
+def claims_from_results(directory) -> list[dict]:
+    """:func:`claim` on a finished run's ``modulated_rivalry.csv`` (for analysis/claims.py).
+
+    Parameters
+    ----------
+    directory : str or pathlib.Path
+        The run's output directory.
+
+    Returns
+    -------
+    list of dict
+        As :func:`claim`.
+
+    Raises
+    ------
+    FileNotFoundError
+        Without ``modulated_rivalry.csv`` in ``directory``.
+    """
+    import csv
+    from pathlib import Path
+    with open(Path(directory) / "modulated_rivalry.csv", newline="") as f:
+        rows = [{k: (v if k == "modulator" else float(v)) for k, v in r.items()}
+                for r in csv.DictReader(f)]
+    return claim(rows)
 
 
 def figure(summary, spikes=None, n_exc=90):
