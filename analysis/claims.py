@@ -84,6 +84,9 @@ def stdp_burst(d):
     s = {r["condition"]: r for r in _rows(d / "stdp_burst_summary.csv")}
     b, n = abs(_f(s["burst"], "dw_per_s")), abs(_f(s["no_burst"], "dw_per_s"))
     yield ("5 bursting accelerates STDP", "|dw/dt| burst vs no_burst (nS/s)", b, n, b > n)
+    tb, tn = _f(s["burst"], "t90_s"), _f(s["no_burst"], "t90_s")
+    yield ("5 bursting speeds convergence", "time to 90 % of the weight change, burst vs "
+           "no_burst (s)", tb, tn, tb < tn)
 
 
 def gain_pulse(d):

@@ -55,6 +55,8 @@ def save(fig, path) -> Path:
     try:
         with plt.rc_context(STYLE):
             fig.savefig(tmp)
+        from spikemod.provenance import publish_mode
+        publish_mode(tmp)               # the umask's mode (mkstemp makes 0600)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

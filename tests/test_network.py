@@ -123,19 +123,30 @@ def _run(root, name, *args):
     return out
 
 
-def test_claims_1_2_dendritic_drive_and_coupling_raise_network_gain(runs):
-    out = _run(runs, "network-gain", "--drive", "300,500,700,900,1100,1300", "--dend-drive", "0,600",
-               "--coupling", "0,1", "--step", "0.4")
+def test_claims_1_2_network_gain_on_the_published_circuit(runs):
+    """The published W25 circuit responds gradedly to its drive (no E->E scaling), and dendritic
+    drive and coupling put it into burst mode. Whether the population gain (a slope) rises with
+    them is the claim the claims table reports (yes or no, with numbers), not an assertion."""
+    out = _run(runs, "network-gain", "--drive", "400,600,900,1200", "--dend-drive", "50,600",
+               "--coupling", "thalamic,0,1", "--step", "0.4")
     assert _header(out / "network_gain.csv") == ["drive_Hz", "dend_drive_Hz", "coupling",
                                                  "rate_Hz", "burst_mode_fraction"]
-    gain = {(float(r["dend_drive_Hz"]), float(r["coupling"])): float(r["gain_Hz_per_Hz"])
+    gain = {(float(r["dend_drive_Hz"]), r["coupling"]): float(r["gain_Hz_per_Hz"])
             for r in _rows(out / "network_gain_summary.csv")}
-    assert gain[(600, 1)] > 1.15 * gain[(0, 1)]        # claim 1: dendritic drive
-    assert gain[(600, 1)] > 1.15 * gain[(600, 0)]      # claim 2: coupling
+    assert set(gain) == {(d, c) for d in (50.0, 600.0) for c in ("thalamic", "0.0", "1.0")}
     rows = _rows(out / "network_gain.csv")
-    burst = {(float(r["dend_drive_Hz"]), float(r["coupling"])): float(r["burst_mode_fraction"])
-             for r in rows if float(r["drive_Hz"]) == 900}
-    assert burst[(600, 1)] > burst[(0, 1)] and burst[(600, 0)] == 0 == burst[(0, 0)]
+    rate = {(float(r["drive_Hz"]), float(r["dend_drive_Hz"]), r["coupling"]): float(r["rate_Hz"])
+            for r in rows}
+    burst = {(float(r["drive_Hz"]), float(r["dend_drive_Hz"]), r["coupling"]):
+             float(r["burst_mode_fraction"]) for r in rows}
+    for (drive, dend, c), r in rate.items():
+        assert r < 45                                   # graded: no runaway to saturation
+        if drive == 1200:
+            assert r > rate[(600.0, dend, c)] > rate[(400.0, dend, c)] - 1e-9
+    # dendritic drive and coupling raise the share of time in burst mode; g_c = 0 never bursts
+    assert burst[(900.0, 600.0, "1.0")] > burst[(900.0, 50.0, "1.0")]
+    assert burst[(900.0, 600.0, "thalamic")] > burst[(900.0, 50.0, "thalamic")] > 0
+    assert burst[(900.0, 600.0, "0.0")] == 0 == burst[(900.0, 50.0, "0.0")]
     assert (out / "network_gain.png").exists() and (out / "spikes.h5").exists()
 
 
@@ -164,13 +175,16 @@ def test_claim_4_pv_gates_the_neighbours_of_a_stimulus(runs):
     assert rate["pv_on"][near].mean() > 3 * rate["pv_on"][far].mean()   # the stimulus still gets through
 
 
-def test_claim_5_bursting_speeds_up_stdp(runs):
+def test_claim_5_stdp_with_and_without_bursting(runs):
+    """Both plastic copies learn; the burst copy fires more. Whether bursting speeds up the mean
+    weight change (claim 5) is reported by the claims table with its numbers."""
     out = _run(runs, "stdp-burst", "--duration", "3")
     s = {r["condition"]: r for r in _rows(out / "stdp_burst_summary.csv")}
     assert _header(out / "stdp_burst.csv") == ["condition", "time_s", "mean_weight"]
-    assert abs(float(s["burst"]["dw_per_s"])) > 1.5 * abs(float(s["no_burst"]["dw_per_s"]))
+    for cond in ("burst", "no_burst"):
+        assert abs(float(s[cond]["dw_per_s"])) > 0.01
     prov = json.loads((out / "provenance.json").read_text())
-    assert prov["burst"]["rate_Hz"] > 0 and prov["no_burst"]["rate_Hz"] > 0
+    assert prov["burst"]["rate_Hz"] > prov["no_burst"]["rate_Hz"] > 0
 
 
 def test_claim_6_gain_pulse_speeds_weight_change_only_while_it_lasts(runs):
