@@ -245,10 +245,16 @@ def population_rate(ids, times, members, t0, t1, bin_s=1e-3):
     return counts / (len(members) * bin_s)
 
 
+#: populations with receptor pools; W25's matrix thalamus has none (MODEL.md s4 gives the
+#: cortical cells' receptors only, so its neuromodulation is left out, not guessed)
+MODULATED_POPULATIONS = ("pyr", "pv", "som")
+
+
 def _attach_all(mc, model):
     nms = {}
     for pop, group in mc.populations.items():
-        nms[pop] = attach(group, model, pop, name=f"{pop}_gpcr")
+        if pop in MODULATED_POPULATIONS:
+            nms[pop] = attach(group, model, pop, name=f"{pop}_gpcr")
     return nms
 
 
