@@ -37,6 +37,12 @@ So the claims of :func:`claim` are tested against the hypothesis (NE raises the 
 Einhauser et al.) and against the model's own Levelt IV logic for ACh (ACh boosts the eyes'
 feed-forward input through nicotinic receptors and suppresses E->E recurrence through M2, so the
 eyes drive the ring more strongly: W25's Levelt IV then predicts more alternations).
+
+What the default run gives (cpp_standalone, seed 1; alternations per min / mean dominance s):
+bath-free 12 / 3.0 (both rows); NE 0.1, 1, 10 uM: 40 / 1.3, 146 / 0.37, 150 / 0.37; ACh 0.1,
+1, 10 uM: 36 / 1.4, 392 / 0.13, 484 / 0.08. Both modulators speed rivalry monotonically; from
+1 uM the dominance periods are far shorter than human ones (seconds): the ring loses a stable
+winner. The NE direction matches the LC-NE switching hypothesis; the size is a prediction.
 """
 
 from __future__ import annotations
