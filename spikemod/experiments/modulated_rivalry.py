@@ -24,7 +24,7 @@ what was found:
 * Einhauser et al. 2008 (PNAS 105:1704): the pupil dilates around perceptual switches and the
   dilation before a switch weakly predicts the next dominance duration; they propose LC-NE
   release as part of the switching machinery (hypothesis: more NE, more switches). Hupe et al.
-  2009 (PNAS, letter) replicated the dilation but argued that the prediction is an artefact and
+  (PNAS letter, PMC2474482) replicated the dilation but argued that the prediction is an artefact and
   that the dilation is largely motor; Brascamp et al. 2021 (eLife 10:e66161) separated a
   task-related dilation from a perception-related constriction and conclude that
   arousal-linked neuromodulator release "shapes action but not perception" in multistability.
