@@ -102,7 +102,8 @@ def test_summary_mean_sem_and_claims():
     assert summary[0]["between_corr_sem"] == pytest.approx(0.01 / np.sqrt(3))
     claims = exp.claim(summary)
     assert [c["reproduced"] for c in claims] == [True, True]
-    assert claims[1]["value"] == pytest.approx(0.51) and claims[1]["reference"] == pytest.approx(0.21)
+    assert claims[1]["value"] == pytest.approx(0.51)
+    assert claims[1]["reference"] == pytest.approx(0.21)
 
 
 # -- the protocol ------------------------------------------------------------------------------

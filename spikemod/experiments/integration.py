@@ -15,10 +15,11 @@ Here the question is asked of the spiking model with no fitting:
 * every set sits in its own bath (modulator, concentration) and is one **seed** (an
   independent draw of the inter-module connections and of all Poisson drive; drive is not
   shared between baths because ACh scales each copy's somatic background by its nicotinic
-  factor); all sets of all (modulator, concentration, seed) run as copies in ONE build. The bath acts through
-  :func:`spikemod.experiments.modulated_detection.bath_setup` (GPCR pools on pyramidal and PV
-  cells at steady state, all switched-on ``[effects]``; for ACh also M2 scaling of the E->E
-  weights, within and between modules, and nicotinic scaling of the somatic background);
+  factor); all sets of all (modulator, concentration, seed) run as copies in ONE build. The
+  bath acts through :func:`spikemod.experiments.modulated_detection.bath_setup` (GPCR pools
+  on pyramidal and PV cells at steady state, all switched-on ``[effects]``; for ACh also M2
+  scaling of the E->E weights, within and between modules, and nicotinic scaling of the
+  somatic background);
 * measures (:mod:`spikemod.analysis.integration`) on the nodes of a set's functional network,
   ``groups_per_module`` contiguous arcs of each ring: population rates in ``integration.bin``
   bins over ``duration`` after ``burn_in``; ``within_corr`` / ``between_corr`` = mean Pearson
@@ -31,11 +32,10 @@ Outputs per (modulator, concentration): the means over seeds with standard error
 
 What the default run gives (cpp_standalone, seed 1, 3 seeds, mean +- s.e.m.; not tuned):
 
-* the rings are never "segregated" in the within > between sense: arcs of one ring compete
-  through W25's broad PV inhibition, so their correlation (0.35 +- 0.01 bath-free) is LOWER
-  than that of arcs in different rings (0.51 +- 0.01), which share slow common fluctuations
-  through the inter-module excitation; the participation coefficient is near its maximum
-  (0.729 of 0.75);
+* the rings are never "segregated" in the within > between sense: arcs of one ring are LESS
+  correlated (0.35 +- 0.01 bath-free) than arcs of different rings (0.51 +- 0.01), likely
+  because W25's broad PV inhibition makes the arcs of a ring compete (not analysed further);
+  the participation coefficient is near its maximum (0.729 of 0.75);
 * NE 0 / 0.1 / 1 / 10 uM: between-ring correlation 0.508 / 0.519 / 0.594 / 0.605 (s.e.m.
   0.011 / 0.004 / 0.001 / 0.002), within 0.35 / 0.36 / 0.42 / 0.43, synchrony chi 0.72 / 0.72
   / 0.76 / 0.77, participation 0.729 -> 0.731, mean rate 13.7 -> 11.6 Hz: NE integrates and

@@ -68,7 +68,9 @@ import numpy as np
 from spikemod.experiments import detection
 
 __all__ = ["NAME", "MODULATORS", "COLUMNS", "DETAIL_COLUMNS", "DEFAULTS", "baths",
-           "bath_setup", "copy_condition", "simulate", "summarize", "claim", "claims_from_results", "figure"]
+           "bath_setup", "copy_condition", "simulate", "summarize", "claim",
+           "claims_from_results", "figure", "parse_modulators", "parse_concentrations",
+           "default_concentrations"]
 
 NAME = "modulated-detection"
 #: bath modulators of the perception protocols (their receptors: [receptors] of the model)
@@ -348,7 +350,8 @@ def claim(summary) -> list[dict]:
     >>> [c["reproduced"] for c in claim(rows)]
     [True, True]
     """
-    source = {"NE": "reboxetine, Gelbard-Sagiv et al. 2018", "ACh": "donepezil, Boucart et al. 2015"}
+    source = {"NE": "reboxetine, Gelbard-Sagiv et al. 2018",
+              "ACh": "donepezil, Boucart et al. 2015"}
     out = []
     auc, thr = _by_modulator(summary, "auc"), _by_modulator(summary, "threshold_pA")
     for m in auc:

@@ -23,9 +23,9 @@ what was found:
 
 * Einhauser et al. 2008 (PNAS 105:1704): the pupil dilates around perceptual switches and the
   dilation before a switch weakly predicts the next dominance duration; they propose LC-NE
-  release as part of the switching machinery (hypothesis: more NE, more switches). Hupe et al.
-  (PNAS letter, PMC2474482) replicated the dilation but argued that the prediction is an artefact and
-  that the dilation is largely motor; Brascamp et al. 2021 (eLife 10:e66161) separated a
+  release as part of the switching machinery (hypothesis: more NE, more switches). Hupe et
+  al. (PNAS letter, PMC2474482) replicated the dilation but argued that the prediction is an
+  artefact and that the dilation is largely motor; Brascamp et al. 2021 (eLife 10:e66161) separated a
   task-related dilation from a perception-related constriction and conclude that
   arousal-linked neuromodulator release "shapes action but not perception" in multistability.
 * ACh: donepezil (5 mg) REDUCED the shift of sensory eye dominance after 2 h of monocular
@@ -55,7 +55,8 @@ from spikemod.experiments.modulated_detection import (MODULATORS, bath_setup, ba
                                                       parse_concentrations, parse_modulators)
 from spikemod.microcircuit import CircuitRun
 
-__all__ = ["NAME", "COLUMNS", "DEFAULTS", "simulate", "summarize", "claim", "claims_from_results", "figure",
+__all__ = ["NAME", "COLUMNS", "DEFAULTS", "simulate", "summarize", "claim",
+           "claims_from_results", "figure",
            "default_concentrations", "parse_concentrations", "parse_modulators"]
 
 NAME = "modulated-rivalry"
