@@ -43,7 +43,7 @@ def add_arguments(p):
     p.add_argument("--modulator", default="none",
                    help="issue 17: bath modulators NE,ACh (comma-separated) for the modulated "
                         "run (equal drive of both eyes at 1400 Hz only; --left/--right/--both "
-                        "do not apply; the --trials and --duration defaults become 2 and 15 s); "
+                        "do not apply; the --duration default becomes 15 s); "
                         "default none = the W25 experiment above")
     p.add_argument("--concentrations", default=mr.default_concentrations(),
                    help="bath concentrations, nM, with --modulator (default %(default)s)")
@@ -73,8 +73,6 @@ def validate(args, model):
                        else mr.parse_modulators(args.modulator))
     if args.modulators:
         args.conc_nM = mr.parse_concentrations(args.concentrations, model, args.modulators)
-        if args.trials == str(exp.DEFAULTS["trials"]):
-            args.n_trials = mr.DEFAULTS["trials"]
         if args.duration == f"{exp.DEFAULTS['duration_s']:g}":
             args.duration_s = mr.DEFAULTS["duration_s"]
 

@@ -43,7 +43,7 @@ def add_arguments(p):
     p.add_argument("--modulator", default="none",
                    help="issue 17: bath modulators NE,ACh (comma-separated) for the modulated "
                         "run (unlesioned only; --lesions/--magnitudes do not apply; the "
-                        "--amplitudes and --trials defaults become 0:600:100 and 4); "
+                        "--amplitudes default becomes 0:600:100); "
                         "default none = the W25 experiment above")
     p.add_argument("--concentrations", default=md.default_concentrations(),
                    help="bath concentrations, nM, with --modulator (default %(default)s)")
@@ -70,8 +70,6 @@ def validate(args, model):
         args.conc_nM = md.parse_concentrations(args.concentrations, model, args.modulators)
         if args.amplitudes == "0:600:50":
             args.amplitudes_pA = md.DEFAULTS["amplitudes_pA"]
-        if args.trials == str(exp.DEFAULTS["trials"]):
-            args.n_trials = md.DEFAULTS["trials"]
 
 
 def run(ctx, args):

@@ -212,6 +212,13 @@ def test_without_modulator_the_w25_design_is_unchanged():
         margs, _ = prepare(module, ["--device", "runtime", "--modulator", "NE"])
         assert margs.modulators == ["NE"]
         assert margs.conc_nM.tolist() == [0.0, 100.0, 1000.0, 10000.0]
+        # the reduced modulated design: 100 pA steps / 15 s trials, the trials as without
+        if name == "threshold-detection":
+            assert margs.amplitudes_pA.tolist() == [0.0, 100.0, 200.0, 300.0, 400.0, 500.0,
+                                                    600.0]
+            assert margs.n_trials == 8
+        else:
+            assert margs.n_trials == 3 and margs.duration_s == 15.0
 
 
 @pytest.mark.parametrize("name", ["threshold-detection", "rivalry", "integration"])

@@ -33,8 +33,8 @@ criterion with it; the criterion-free AUC shows the change of discriminability. 
 every concentration is kept in the detail rows (``criterion`` column) and in provenance.
 
 Design with ``--modulator`` (:data:`DEFAULTS`, reduced for run time): no lesions, amplitudes
-0-600 pA in 100 pA steps (W25: 50 pA steps), 4 trials per amplitude (W25: 50), bath 0, 100,
-1000 and 10000 nM of each modulator.
+0-600 pA in 100 pA steps (W25: 50 pA steps), 8 trials per amplitude (threshold-detection's
+default; W25: 50), bath 0, 100, 1000 and 10000 nM of each modulator: 448 circuit copies.
 
 Literature (the model's numbers are predictions; the default run's numbers and the comparison
 are in benchmarks/perception_literature.md):
@@ -83,7 +83,7 @@ DETAIL_COLUMNS = ["modulator", "concentration_nM", "amplitude_pA", "hit_rate", "
 DEFAULTS = {
     "concentrations_nM": (0.0, 100.0, 1000.0, 10000.0),
     "amplitudes_pA": np.arange(0.0, 601.0, 100.0),     # W25 0:50:600
-    "trials": 4,                                       # W25 50
+    "trials": detection.DEFAULTS["trials"],            # 8, as threshold-detection (W25 50)
 }
 
 

@@ -13,7 +13,8 @@ Read-out per (modulator, concentration): ``alternations_per_min`` (mean over tri
 
 Design with ``--modulator`` (:data:`DEFAULTS`, reduced for run time): equal drive only, both
 eyes at 1400 Hz (the middle of W25's Levelt-IV range 1300-1500 Hz), trials of 15 s (W25: 30 s),
-2 trials per bath (W25: 30-40), bath 0, 100, 1000 and 10000 nM of each modulator.
+3 trials per bath (rivalry's default; W25: 30-40), bath 0, 100, 1000 and 10000 nM of each
+modulator: 24 circuit copies.
 
 Literature (the model's numbers are predictions; the default run's numbers and the comparison
 are in benchmarks/perception_literature.md). No placebo-controlled study of a noradrenaline
@@ -66,7 +67,7 @@ COLUMNS = ["modulator", "concentration_nM", "alternations_per_min", "mean_durati
 DEFAULTS = {
     "concentrations_nM": (0.0, 100.0, 1000.0, 10000.0),
     "drive_Hz": 1400.0,       # both eyes; W25 Levelt IV 1300:50:1500
-    "trials": 2,              # W25 30-40
+    "trials": rivalry.DEFAULTS["trials"],   # 3, as rivalry (W25 30-40)
     "duration_s": 15.0,       # W25 30 s
 }
 
