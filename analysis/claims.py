@@ -136,11 +136,42 @@ def _rivalry_claims(d):
     return rivalry.claim(summary)
 
 
+def _detection_any(d):
+    """The unmodulated W25 run, or a ``--modulator`` run of threshold-detection in ``d``."""
+    if (d / "modulated_detection.csv").exists():
+        from spikemod.experiments import modulated_detection
+        return modulated_detection.claims_from_results(d)
+    return _detection_claims(d)
+
+
+def _rivalry_any(d):
+    if (d / "modulated_rivalry.csv").exists():
+        from spikemod.experiments import modulated_rivalry
+        return modulated_rivalry.claims_from_results(d)
+    return _rivalry_claims(d)
+
+
+def _integration_claims(d):
+    from spikemod.experiments import integration
+    return integration.claims_from_results(d)
+
+
+def _metaplasticity_claims(d):
+    from spikemod.metaplasticity import metaplasticity_claim
+    c = metaplasticity_claim(_rows(d / "metaplasticity_summary.csv"))
+    return [dict(c, reproduced=c["reproduced"] == "yes")]
+
+
 CHECKS = {"fi-gain": fi_gain, "network-gain": network_gain, "inhibition-gain": inhibition_gain,
           "ring-gating": ring_gating, "stdp-burst": stdp_burst, "gain-pulse": gain_pulse,
           "ne-inverted-u": ne_inverted_u,
-          "threshold-detection": _from_experiment(_detection_claims),
-          "rivalry": _from_experiment(_rivalry_claims)}
+          "threshold-detection": _from_experiment(_detection_any),
+          "rivalry": _from_experiment(_rivalry_any),
+          # --modulator runs of the two W25 protocols, when saved under these names
+          "modulated-detection": _from_experiment(_detection_any),
+          "modulated-rivalry": _from_experiment(_rivalry_any),
+          "metaplasticity": _from_experiment(_metaplasticity_claims),
+          "integration": _from_experiment(_integration_claims)}
 COLUMNS = ["claim", "protocol", "measure", "value", "reference", "reproduced"]
 
 
@@ -151,8 +182,10 @@ def claims(root: Path) -> list[dict]:
         if not (d / "provenance.json").exists():
             continue
         for claim, measure, value, reference, ok in check(d):
+            if isinstance(ok, str):
+                ok = ok == "yes"
             out.append({"claim": claim, "protocol": protocol, "measure": measure,
-                        "value": f"{value:.6g}", "reference": f"{reference:.6g}",
+                        "value": f"{float(value):.6g}", "reference": f"{float(reference):.6g}",
                         "reproduced": "yes" if ok else "no"})
     return out
 

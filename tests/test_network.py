@@ -187,13 +187,16 @@ def test_claim_5_stdp_with_and_without_bursting(runs):
     assert prov["burst"]["rate_Hz"] > prov["no_burst"]["rate_Hz"] > 0
 
 
-def test_claim_6_gain_pulse_speeds_weight_change_only_while_it_lasts(runs):
+def test_claim_6_gain_pulse_speeds_weight_change_during_the_pulse(runs):
+    """The coupling pulse speeds up weight change while it lasts. Whether the speed returns to
+    baseline afterwards (the second half of claim 6) is reported by the claims table: on the
+    published circuit it does not (README)."""
     out = _run(runs, "gain-pulse", "--after", "2")
     assert _header(out / "gain_pulse.csv") == ["time_s", "coupling", "mean_weight", "dw_dt"]
     prov = json.loads((out / "provenance.json").read_text())
     before, during, after = (prov[f"mean_abs_dw_dt_{k}"] for k in ("before", "pulse", "after"))
     assert during > 1.5 * before
-    assert during > 1.5 * after
+    assert after > 0
 
 
 @pytest.mark.parametrize("args, needle", [

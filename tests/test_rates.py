@@ -262,13 +262,14 @@ def test_couplings_from_synapses_units(model):
 
 
 def test_neural_mass_protocol_cli(tmp_path):
-    """Graded regime (--ee-scale 0.15): couplings calibrated on the baseline step only; the held-out
-    steps (drive, dendritic, modulator) stay within 35 % on the E rate (measured 18-25 % for the
-    drive and dendritic steps, < 6 % for the modulator, seeds 1 and 3; uncalibrated: 76-90 %)."""
+    """With the E->E amplitude at 0.15 of W25's (--ee-scale 0.15, a weakly recurrent ring) the
+    couplings calibrated on the baseline step only keep the held-out steps (drive, dendritic,
+    modulator) within 35 % on the E rate. On the published circuit (--ee-scale 1, the default)
+    the mass does not follow the spiking ring (held-out errors > 1000 %, README)."""
     import csv
     out = tmp_path / "nm"
     res = run_cli("run", "neural-mass", "--device", "runtime", "--segment", "0.5", "--seed", "1",
-                  "--out", str(out), "--quiet", timeout=400)
+                  "--ee-scale", "0.15", "--out", str(out), "--quiet", timeout=400)
     assert res.returncode == 0, res.stderr
     with open(out / "neural_mass_vs_spiking.csv") as fh:
         rows = list(csv.DictReader(fh))
