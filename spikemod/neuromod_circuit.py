@@ -39,10 +39,6 @@ def _set_drive(mc, rate_pyr, rate_inh=None):
             src.rates = rate_pyr if rate_inh is None else rate_inh
 
 
-def _per_copy(values, copies, n):
-    return np.asarray(values).reshape(copies, n)
-
-
 # ---------------------------------------------------------------------------------------------
 #: per-cell modulation columns of lc_burst (released - control copy, mean over the gain window)
 LC_MODULATION_COLUMNS = {"g_c": "dg_c", "vt": "dvt_mV", "vr": "dvr_mV", "d": "dd_rel"}

@@ -61,8 +61,6 @@ from spikemod.provenance import atomic_write, now, write_json
 __all__ = ["GridAxis", "Point", "parse_grid", "plan_points", "run_point", "run_sweep",
            "write_summary", "point_status", "COMMON_DESTS"]
 
-#: options of every protocol (spikemod.protocol.build_parser) that do not change the result
-_NOT_HASHED = {"out", "build_dir", "quiet"}
 COMMON_DESTS = {"model", "device", "out", "seed", "set", "build_dir", "quiet"}
 
 

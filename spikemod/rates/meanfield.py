@@ -34,7 +34,7 @@ import time
 import numpy as np
 
 __all__ = ["MeanField", "population_params", "two_population_params", "run_network",
-           "lorentzian_quantiles", "bin_rate", "relative_error", "NetworkResult"]
+           "lorentzian_quantiles", "bin_rate", "NetworkResult"]
 
 #: per-population keys (plain floats: pF, nS/mV, mV, nS, ms, pA, dimensionless)
 POP_KEYS = ("C", "k", "vr", "vt", "beta", "tau_w", "w_jump", "eta_bar", "Delta")
@@ -300,13 +300,3 @@ def bin_rate(r_per_step: np.ndarray, dt_ms: float, bin_ms: float, duration_ms: f
     r = r_per_step[:, :nb * per].reshape(r_per_step.shape[0], nb, per).mean(axis=2)
     t = (np.arange(nb) + 0.5) * per * dt_ms
     return t, r
-
-
-def relative_error(t_ms, r_net, r_mf, windows) -> float:
-    """max over ``windows`` [(t0, t1) ms] of |<r_net> - <r_mf>| / <r_mf> (time averages)."""
-    errs = []
-    for t0, t1 in windows:
-        sel = (t_ms >= t0) & (t_ms < t1)
-        a, b = float(np.mean(r_net[sel])), float(np.mean(r_mf[sel]))
-        errs.append(abs(a - b) / abs(b))
-    return max(errs)
