@@ -31,7 +31,7 @@ the small release it is not resolved from 0 (s.e.m. 0.1-0.6 Hz/kHz), so "gain ch
 further when uptake saturates" is not shown by the gain itself, only by the modulation.
 
 Outputs: lc_burst.csv (neuron, distance_um, peak_NE_nM, gain_before, gain_after, then dg_c,
-dvt_mV, dvr_mV, dd_rel: released - control change of coupling, threshold, reset and adaptation
+dvt_mV, dvr_mV, dd_rel, dtau_gc_rel: released - control change of coupling, threshold, reset, adaptation and coupling decay time
 jump (relative), mean over the window; first scale), lc_burst_all.csv (plus scale),
 lc_burst_reach.csv (scale, reach_um: farthest cell whose peak NE reaches 10 nM x scale, i.e. the
 same share of the release; gain_change_near, gain_change_far: mean gain change within 30 um and

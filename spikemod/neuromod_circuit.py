@@ -14,6 +14,8 @@ from brian2 import (Hz, SpikeGeneratorGroup, SpikeMonitor, StateMonitor, Synapse
                     second, umetre, umolar)
 
 from spikemod.analysis.fi import fi_gain, rates_in_window
+# the Hill dose-response curve and fit (old names sigmoid / fit_sigmoid kept for callers)
+from spikemod.analysis.fits import fit_hill as fit_sigmoid, hill as sigmoid  # noqa: F401
 from spikemod.device import simulation
 from spikemod.diffusion import make_grid
 from spikemod.microcircuit import CircuitRun, scaled_recurrence
@@ -41,7 +43,8 @@ def _set_drive(mc, rate_pyr, rate_inh=None):
 
 # ---------------------------------------------------------------------------------------------
 #: per-cell modulation columns of lc_burst (released - control copy, mean over the gain window)
-LC_MODULATION_COLUMNS = {"g_c": "dg_c", "vt": "dvt_mV", "vr": "dvr_mV", "d": "dd_rel"}
+LC_MODULATION_COLUMNS = {"g_c": "dg_c", "vt": "dvt_mV", "vr": "dvr_mV", "d": "dd_rel",
+                         "tau_gc": "dtau_gc_rel"}
 
 
 def lc_burst(model, n_exc=200, drive_Hz=(800.0, 1100.0, 1400.0), dend_drive_Hz=600.0,
@@ -67,8 +70,11 @@ def lc_burst(model, n_exc=200, drive_Hz=(800.0, 1100.0, 1400.0), dend_drive_Hz=6
     every level): ``gain_before`` is the cell's gain in the control copy, ``gain_after`` in the
     released copy, over the same window and the same input spikes. The modulation columns
     (:data:`LC_MODULATION_COLUMNS`: change of ``g_c``, ``vt`` and ``vr`` in mV and the relative
-    change of the adaptation jump ``d``; released minus control, mean over the window; 0 for a
-    switched-off effect) show the noise-free cell-parameter change that drives the gain change.
+    change of the adaptation jump ``d`` and, with W25's thalamus-driven coupling, of the
+    coupling's decay time ``tau_gc`` (there HCN acts on ``tau_gc``, and ``dg_c`` is the change of
+    the dynamic coupling itself, which carries the circuit's own fluctuations); released minus
+    control, mean over the window; 0 for a switched-off effect) show the cell-parameter change
+    that drives the gain change.
     Returns rows per released copy with ``scale`` added.
 
     What it shows with the default model (3000 cells, DR10 uptake): the modulation falls
@@ -119,7 +125,8 @@ def lc_burst(model, n_exc=200, drive_Hz=(800.0, 1100.0, 1400.0), dend_drive_Hz=6
         # the NE and the cell parameters of each condition's first drive level
         first = np.concatenate([np.arange(n) + ci * levels * n for ci in range(len(scales))])
         peak = StateMonitor(nm.gpcr, "L_NE", record=first, dt=10 * ms, name="ne_at_cells")
-        varnames = [v for v in LC_MODULATION_COLUMNS if v in nm.targets]
+        varnames = [v for v in LC_MODULATION_COLUMNS
+                    if v in nm.targets or (v == "g_c" and "tau_gc" in nm.targets)]
         state = (StateMonitor(mc.pyr, varnames, record=first, dt=10 * ms, name="mod_at_cells")
                  if varnames else None)
         spikes = SpikeMonitor(mc.pyr, name="pyr_spikes")
@@ -139,7 +146,7 @@ def lc_burst(model, n_exc=200, drive_Hz=(800.0, 1100.0, 1400.0), dend_drive_Hz=6
     for v, x in mod.items():
         d = (x - x[:1])[:, :, in_win].mean(axis=2)     # released - control, window mean
         unit = {"vt": 1e3, "vr": 1e3}.get(v, 1.0)      # V -> mV
-        delta[LC_MODULATION_COLUMNS[v]] = d / x[0, :, 0] if v == "d" else d * unit
+        delta[LC_MODULATION_COLUMNS[v]] = d / x[0, :, 0] if v in ("d", "tau_gc") else d * unit
     rates = rates_in_window(ids, times, n * copies, t0, t_end).reshape(len(scales), levels, n)
     kHz = np.asarray(drive_Hz, float) / 1e3
     gain = np.array([[fi_gain(kHz, rates[ci, :, j]) if np.any(rates[ci, :, j] > 0) else 0.0
@@ -316,24 +323,6 @@ def ach_state(model, ach_uM=(0.0, 10.0), drive_Hz=1000.0, drive_step=1.3, burn_i
 
 
 # ---------------------------------------------------------------------------------------------
-def sigmoid(f, r_min, r_max, ec50, slope):
-    """Hill-type response to a scale factor: ``r_min + (r_max - r_min)/(1 + (ec50/f)^slope)``."""
-    return r_min + (r_max - r_min) / (1 + (ec50 / np.asarray(f, float)) ** slope)
-
-
-def fit_sigmoid(factors, responses) -> dict:
-    """Least-squares fit of :func:`sigmoid` (scipy ``curve_fit``); keys r_min, r_max, ec50,
-    slope, rmse."""
-    from scipy.optimize import curve_fit
-    f, r = np.asarray(factors, float), np.asarray(responses, float)
-    p0 = [r.min(), r.max(), float(np.exp(np.mean(np.log(f)))), 2.0]
-    bounds = ([-np.inf, -np.inf, f.min() * 1e-3, 0.05], [np.inf, np.inf, f.max() * 1e3, 50.0])
-    popt, _ = curve_fit(sigmoid, f, r, p0=p0, bounds=bounds, maxfev=20000)
-    rmse = float(np.sqrt(np.mean((sigmoid(f, *popt) - r) ** 2)))
-    return {"r_min": float(popt[0]), "r_max": float(popt[1]), "ec50": float(popt[2]),
-            "slope": float(popt[3]), "rmse": rmse}
-
-
 def dose_response(model, factors, target_fraction=0.5, drive_Hz=1000.0, burn_in=0.5 * second,
                   duration=2 * second, ee_scale=1.0, device="runtime", seed=None,
                   build_dir=None, report=None) -> CircuitRun:

@@ -171,7 +171,10 @@ def test_dose_response_sigmoid(tmp_path):
     assert 0.25 < fit["ec50"] < 3 and fit["slope"] > 1
 
 
-def test_ach_state_lowers_low_frequency_power(tmp_path):
+def test_ach_state_bands_gain_and_claim_check(tmp_path):
+    """The ACh bath changes the published circuit's state (its rate and spectrum); whether it
+    lowers low-frequency power (the seed claim) is recorded in the claim check, not asserted:
+    on the published W25 circuit it raises it (README)."""
     out = tmp_path / "ach"
     assert main(["run", "ach-state", "--device", "runtime", "--quiet", "--ach", "0,10",
                  "--burn-in", "0.2", "--duration", "1.5", "--out", str(out)]) == 0
@@ -180,10 +183,11 @@ def test_ach_state_lowers_low_frequency_power(tmp_path):
     assert {r["band"] for r in rows} == {"delta", "theta", "alpha", "beta", "gamma"}
     power = {(float(r["ACh_uM"]), r["band"]): float(r["power"]) for r in rows}
     low = lambda a: sum(power[(a, b)] for b in ("delta", "theta", "alpha"))  # noqa: E731
-    assert low(10.0) < low(0.0)
     check = json.loads((out / "provenance.json").read_text())["claim_check"]["10.0"]
     assert check["low_freq_ratio"] == pytest.approx(low(10.0) / low(0.0))
     assert _header(out / "ach_gain.csv") == ["ACh_uM", "gain_Hz_per_kHz", "mean_rate_Hz"]
+    rate = {float(r["ACh_uM"]): float(r["mean_rate_Hz"]) for r in _rows(out / "ach_gain.csv")}
+    assert abs(rate[10.0] - rate[0.0]) > 0.1 * rate[0.0]      # the bath acts on the circuit
 
 
 def test_lc_burst_modulation_falls_with_distance_and_spreads_further_when_saturated(tmp_path):
@@ -199,7 +203,7 @@ def test_lc_burst_modulation_falls_with_distance_and_spreads_further_when_satura
     rows = _rows(out / "lc_burst_all.csv")
     from scipy.stats import spearmanr
     col = {}
-    for key in ("distance_um", "peak_NE_nM", "dg_c", "gain_before", "gain_after"):
+    for key in ("distance_um", "peak_NE_nM", "dtau_gc_rel", "gain_before", "gain_after"):
         for sc in (1.0, 0.02):
             col[key, sc] = np.array([float(r[key]) for r in rows if float(r["scale"]) == sc])
     d = col["distance_um", 1.0]
@@ -208,14 +212,17 @@ def test_lc_burst_modulation_falls_with_distance_and_spreads_further_when_satura
     # saturated uptake: per unit released, the full release reaches further than the small one
     far = d > 20
     assert np.mean(col["peak_NE_nM", 1.0][far]) > 2 * np.mean(col["peak_NE_nM", 0.02][far] / 0.02)
-    # the modulation (coupling up through alpha2A/HCN) falls with distance ...
+    # the modulation (W25's thalamic coupling lasts longer: alpha2A/HCN lengthens its decay
+    # time tau_gc) falls with distance ...
     near = d < 40
     for sc in (1.0, 0.02):
-        assert spearmanr(d[near], col["dg_c", sc][near]).statistic < -0.8
-    assert col["dg_c", 1.0][d < 20].max() > 0.1 and np.all(np.abs(col["dg_c", 1.0][d > 60]) < 1e-3)
+        assert spearmanr(d[near], col["dtau_gc_rel", sc][near]).statistic < -0.8
+    assert (col["dtau_gc_rel", 1.0][d < 20].max() > 0.1
+            and np.all(np.abs(col["dtau_gc_rel", 1.0][d > 60]) < 1e-3))
     # ... and, relative to its value at the nearest cell, reaches further when uptake saturates
     mid = (d > 20) & (d < 40)
-    rel = {sc: col["dg_c", sc][mid] / col["dg_c", sc][np.argmin(d)] for sc in (1.0, 0.02)}
+    rel = {sc: col["dtau_gc_rel", sc][mid] / col["dtau_gc_rel", sc][np.argmin(d)]
+           for sc in (1.0, 0.02)}
     assert np.mean(rel[1.0]) > 2 * np.mean(rel[0.02])
     # the paired control: per-cell noise well below the spread of gains, no bias far away
     dg = col["gain_after", 1.0] - col["gain_before", 1.0]
