@@ -2,7 +2,8 @@
 
 * :mod:`spikemod.analysis.fi` - f-I curves: rates in a window, rheobase, gain;
 * :mod:`spikemod.analysis.spiketrains` - per-population statistics (Elephant underneath);
-* :mod:`spikemod.analysis.bursts` - ISI-threshold burst detection.
+* :mod:`spikemod.analysis.bursts` - ISI-threshold burst detection;
+* :mod:`spikemod.analysis.fits` - sigmoid / Hill curves and their fits (EC50).
 """
 
 from spikemod.analysis.bursts import burst_stats, detect_bursts

@@ -36,12 +36,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from spikemod.analysis.fits import fit_ec50, logistic  # noqa: F401 (fit_ec50 re-exported)
+
 __all__ = ["RNNConfig", "RateRNN", "task_trials", "train", "evaluate", "sweep_f", "fit_ec50",
            "brian2_forward", "sigmoid"]
 
 
-def sigmoid(x):
-    return 0.5 * (1.0 + np.tanh(0.5 * x))
+sigmoid = logistic            # the units' rate function [TS]; spikemod.analysis.fits.logistic
 
 
 @dataclass
@@ -284,20 +285,6 @@ def sweep_f(net: RateRNN, f_values, trials: int = 10, seed: int = 0) -> np.ndarr
     noise = np.random.default_rng(seed).normal(0.0, cfg.noise, (u.shape[0], cfg.T, cfg.N))
     o, _ = net.forward(u, f, noise)
     return o[:, cfg.t_ec50].reshape(f_values.size, trials).mean(axis=1)
-
-
-def fit_ec50(f_values, output) -> tuple[float, float, float]:
-    """Fit 1 - 1/(1 + exp(a f + b)) [TS]; returns (EC50 = -b/a, a, b)."""
-    from scipy.optimize import curve_fit
-
-    def curve(fv, a, b):
-        return 1.0 - 1.0 / (1.0 + np.exp(np.clip(a * fv + b, -50, 50)))
-
-    f_values = np.asarray(f_values, dtype=float)
-    y = np.asarray(output, dtype=float)
-    mid = f_values[np.argmin(np.abs(y - 0.5))]
-    (a, b), _ = curve_fit(curve, f_values, y, p0=(-1.0, mid), maxfev=20000)
-    return float(-b / a), float(a), float(b)
 
 
 def brian2_forward(net: RateRNN, u, f, noise, device="runtime", seed=None, build_dir=None):

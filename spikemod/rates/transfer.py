@@ -32,6 +32,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+# the transfer function and its fit live in spikemod.analysis.fits; re-exported here
+from spikemod.analysis.fits import R_MAX_FACTOR, fit_sigmoid, sigmoid  # noqa: F401
+
 __all__ = ["MECHANISMS", "sigmoid", "fit_sigmoid", "conditions_from_model", "nominal_rate",
            "transfer_sweep", "TransferResult", "TRANSFER_COLUMNS"]
 
@@ -39,44 +42,6 @@ TRANSFER_COLUMNS = ["population", "condition", "r_max_Hz", "gain_per_pA", "thres
 MECHANISMS = ("control", "receptor_scaling", "ampa_nmda_ratio", "resting_potential",
               "refractoriness", "threshold", "coupling", "heterogeneity")
 POPULATIONS = ("pyr", "pv", "som")
-#: bound of the fitted maximum rate relative to the largest measured population rate
-R_MAX_FACTOR = 2.0
-
-
-def sigmoid(I, r_max, gain, threshold):
-    return r_max / (1.0 + np.exp(np.clip(-gain * (I - threshold), -60, 60)))
-
-
-def fit_sigmoid(I_pA, rate_Hz) -> dict:
-    """Least-squares sigmoid fit; returns r_max_Hz, gain_per_pA, threshold_pA, rmse_Hz."""
-    from scipy.optimize import curve_fit
-    I = np.asarray(I_pA, dtype=float)
-    r = np.asarray(rate_Hz, dtype=float)
-    span = float(I.max() - I.min())
-    top = max(float(r.max()), 1e-3)
-    half = I[np.argmin(np.abs(r - top / 2))]
-    p0 = (top * 1.2, 4.0 / span, min(half, I.max()))
-    # The spiking f-I curves need not saturate inside the swept range: r_max is bounded to at
-    # most R_MAX_FACTOR x the largest measured rate, so gain and threshold stay interpretable.
-    bounds = ([1e-6, 1e-6 / span, I.min() - span],
-              [R_MAX_FACTOR * top, 1e3 / span, I.max() + 2 * span])
-    best = None
-    for th in (p0[2], I.min() + 0.5 * span, I.max()):        # a few starts; keep the best
-        for gain in (p0[1], 10.0 / span):
-            try:
-                popt, _ = curve_fit(sigmoid, I, r, p0=(p0[0], gain, th), bounds=bounds,
-                                    maxfev=20000)
-            except (RuntimeError, ValueError):
-                continue
-            sse = float(np.sum((sigmoid(I, *popt) - r) ** 2))
-            if best is None or sse < best[0]:
-                best = (sse, popt)
-    if best is None:
-        return {"r_max_Hz": np.nan, "gain_per_pA": np.nan, "threshold_pA": np.nan, "rmse_Hz": np.nan}
-    popt = best[1]
-    rmse = float(np.sqrt(np.mean((sigmoid(I, *popt) - r) ** 2)))
-    return {"r_max_Hz": float(popt[0]), "gain_per_pA": float(popt[1]),
-            "threshold_pA": float(popt[2]), "rmse_Hz": rmse}
 
 
 def conditions_from_model(model, population: str) -> dict:
