@@ -16,6 +16,7 @@ from brian2 import (Hz, SpikeGeneratorGroup, SpikeMonitor, StateMonitor, Synapse
 from spikemod.analysis.fi import fi_gain, rates_in_window
 # the Hill dose-response curve and fit (old names sigmoid / fit_sigmoid kept for callers)
 from spikemod.analysis.fits import fit_hill as fit_sigmoid, hill as sigmoid  # noqa: F401
+from spikemod.analysis.spiketrains import binned_population_rate
 from spikemod.device import simulation
 from spikemod.diffusion import make_grid
 from spikemod.microcircuit import CircuitRun, scaled_recurrence
@@ -240,14 +241,6 @@ def band_powers(rate_hz, fs_hz, bands=None, nperseg=None) -> dict:
     return {b: float(p[(f >= lo) & (f < hi)].sum() * df) for b, (lo, hi) in bands.items()}
 
 
-def population_rate(ids, times, members, t0, t1, bin_s=1e-3):
-    """Mean rate (Hz per cell) of ``members`` in bins of ``bin_s`` over ``[t0, t1)``."""
-    sel = np.isin(ids, members) & (times >= t0) & (times < t1)
-    edges = np.arange(t0, t1 + 0.5 * bin_s, bin_s)
-    counts, _ = np.histogram(times[sel], edges)
-    return counts / (len(members) * bin_s)
-
-
 #: populations with receptor pools; W25's matrix thalamus has none (MODEL.md s4 gives the
 #: cortical cells' receptors only, so its neuromodulation is left out, not guessed)
 MODULATED_POPULATIONS = ("pyr", "pv", "som")
@@ -309,7 +302,7 @@ def ach_state(model, ach_uM=(0.0, 10.0), drive_Hz=1000.0, drive_step=1.3, burn_i
     rows, gain, rates = [], {}, {}
     for ci, a in enumerate(conc):
         members = ci * n + np.arange(n)
-        pr = population_rate(ids, times, members, t0, t1)
+        pr = binned_population_rate(ids, times, members, t0, t1)
         for band, pw in band_powers(pr, 1e3).items():
             rows.append({"ACh_uM": float(a), "band": band, "power": pw})
         half = 0.5 * float(gain_step / second)

@@ -28,7 +28,8 @@ from spikemod.analysis.bursts import burst_stats, sort_by_neuron
 from spikemod.analysis.fi import rates_in_window
 
 __all__ = ["window", "by_neuron", "isi_cv", "isi_lv", "fano_factor", "population_rate",
-           "rate_power_spectrum", "pairwise_correlation", "summarize", "METRICS"]
+           "binned_population_rate", "rate_power_spectrum", "pairwise_correlation", "summarize",
+           "METRICS"]
 
 
 def window(ids, times, t_start, t_stop):
@@ -211,6 +212,41 @@ def population_rate(times, n, t_start, t_stop, sampling_period: float = 1e-3,
                               kernel=GaussianKernel(sigma * pq.s), border_correction=True)
     t = rate.times.rescale("s").magnitude
     return t, rate.rescale("Hz").magnitude[:, 0] / max(n, 1)
+
+
+def binned_population_rate(ids, times, members, t_start, t_stop, bin_s: float = 1e-3):
+    """Binned (histogram) rate of a subset of neurons, Hz per neuron: the spikes of ``members``
+    counted in bins of ``bin_s`` over ``[t_start, t_stop)``, divided by ``len(members) bin_s``.
+
+    Unlike :func:`population_rate` (a Gaussian-kernel estimate of the whole population), the
+    bins do not overlap, so a band power of this signal is that of plain spike counts.
+
+    Parameters
+    ----------
+    ids, times : array_like
+        Neuron indices and spike times (s).
+    members : array_like of int
+        The neurons to pool.
+    t_start, t_stop : float
+        Window, seconds.
+    bin_s : float
+        Bin width, seconds (default 1 ms).
+
+    Returns
+    -------
+    numpy.ndarray
+        Rate per neuron (Hz) in each bin.
+
+    Example
+    -------
+    >>> binned_population_rate([0, 1, 2], [0.0005, 0.0015, 0.0015], [0, 1], 0.0, 0.002)
+    array([500., 500.])
+    """
+    ids, times = window(ids, times, t_start, t_stop)
+    times = times[np.isin(ids, members)]
+    edges = np.arange(t_start, t_stop + 0.5 * bin_s, bin_s)
+    counts, _ = np.histogram(times, edges)
+    return counts / (len(members) * bin_s)
 
 
 def rate_power_spectrum(rate_Hz, sampling_period: float = 1e-3,
