@@ -20,6 +20,7 @@ import numpy as np
 
 __all__ = ["detect_bursts", "burst_stats", "sort_by_neuron", "MAX_ISI_S", "MIN_SPIKES"]
 
+#: largest ISI (s) inside a burst: the one 15 ms burst criterion of spikemod (see above)
 MAX_ISI_S = 0.015
 MIN_SPIKES = 2
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from spikemod.analysis.bursts import MAX_ISI_S
+
 __all__ = ["rates_in_window", "burst_spike_fraction", "rheobase", "fi_gain"]
 
 
@@ -49,7 +51,7 @@ def rates_in_window(ids, times, n, t_start, t_stop) -> np.ndarray:
     return np.bincount(ids.astype(np.int64), minlength=n)[:n] / float(t_stop - t_start)
 
 
-def burst_spike_fraction(ids, times, n, t_start, t_stop, max_isi=0.015) -> np.ndarray:
+def burst_spike_fraction(ids, times, n, t_start, t_stop, max_isi=MAX_ISI_S) -> np.ndarray:
     """Share of each neuron's spikes (in the window) that have a neighbour within ``max_isi`` s.
 
     A spike counts as a burst spike when the previous or the next spike of the same neuron in

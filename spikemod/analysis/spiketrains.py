@@ -24,7 +24,7 @@ import warnings
 import numpy as np
 import quantities as pq
 
-from spikemod.analysis.bursts import burst_stats, sort_by_neuron
+from spikemod.analysis.bursts import MAX_ISI_S, MIN_SPIKES, burst_stats, sort_by_neuron
 from spikemod.analysis.fi import rates_in_window
 
 __all__ = ["window", "by_neuron", "isi_cv", "isi_lv", "fano_factor", "population_rate",
@@ -385,8 +385,8 @@ def _nanmean(x):
     return float(x.mean()) if x.size else float("nan")
 
 
-def summarize(ids, times, n, t_start, t_stop, max_isi: float = 0.015, min_spikes: int = 2,
-              n_sample: int = 100, seed: int = 0) -> tuple[dict, dict]:
+def summarize(ids, times, n, t_start, t_stop, max_isi: float = MAX_ISI_S,
+              min_spikes: int = MIN_SPIKES, n_sample: int = 100, seed: int = 0) -> tuple[dict, dict]:
     """All :data:`METRICS` of one population, plus the series for figures.
 
     Parameters
