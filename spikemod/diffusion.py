@@ -39,7 +39,11 @@ from dataclasses import dataclass, field
 import numpy as np
 from brian2 import NeuronGroup, Synapses, Quantity, mmolar, ms, second, umetre
 
-from spikemod.params import ModelError
+# the diffusion section and its stability check live in spikemod.params (load_model checks
+# them; params must not import this module); re-exported here under their usual names
+from spikemod.params import ModelError, check_stability, stability_limit  # noqa: F401
+from spikemod.params import checked_diffusion_params as checked_params
+from spikemod.params import diffusion_section as _params
 
 __all__ = ["check_stability", "stability_limit", "Grid", "make_grid", "make_bath",
            "point_source_analytic", "mm_decay_analytic", "GRID_EQS"]
@@ -56,53 +60,6 @@ x_um : 1 (constant)
 y_um : 1 (constant)
 z_um : 1 (constant)
 """
-
-
-def stability_limit(dx, D_star, ndim: int = 3, decay=0 / second, uptake_rate=0 / second):
-    """Largest stable FTCS step ``dx^2 / (2 ndim D* + k dx^2/2)`` with ``k = decay + uptake``."""
-    k = decay + uptake_rate
-    return dx ** 2 / (2 * ndim * D_star + k * dx ** 2 / 2)
-
-
-def check_stability(dt, dx, D_star, ndim: int = 3, decay=0 / second, uptake_rate=0 / second,
-                    what: str = "diffusion.dt"):
-    """Refuse a time step that makes the explicit diffusion scheme unstable.
-
-    Raises :class:`ModelError` naming the step and the limit
-    ``dt <= dx^2/(2 ndim D*)`` (lower with decay/uptake, see :func:`stability_limit`).
-    Returns the limit.
-    """
-    if int(ndim) not in (2, 3):
-        raise ModelError(f"diffusion.ndim: {ndim!r} is not allowed (allowed: 2, 3)")
-    limit = stability_limit(dx, D_star, ndim, decay, uptake_rate)
-    if float(dt) > float(limit) * (1 + 1e-12):
-        k = float((decay + uptake_rate) * second)
-        extra = f" + (lambda + V_max/K_m) dx^2/2 with lambda + V_max/K_m = {k:g}/s" if k else ""
-        raise ModelError(
-            f"{what}: {float(dt / ms):g} ms is unstable for the explicit diffusion scheme "
-            f"(need dt <= dx^2/(2*ndim*D*{extra}) = {float(limit / ms):.4g} ms with "
-            f"dx = {float(dx / umetre):g} um, ndim = {int(ndim)}, "
-            f"D* = {float(D_star / (umetre ** 2 / second)):.4g} um^2/s)")
-    return limit
-
-
-def _params(model, overrides: dict | None = None) -> dict:
-    p = dict(model.section("diffusion"))
-    p.update(overrides or {})
-    p["ndim"] = int(round(float(p["ndim"])))
-    p["n_side"] = int(round(float(p["n_side"])))
-    p["D_star"] = p["D"] / float(p["tortuosity"]) ** 2
-    return p
-
-
-def checked_params(model, overrides: dict | None = None) -> dict:
-    """The ``diffusion`` section (with overrides), ``D_star`` added, stability checked."""
-    p = _params(model, overrides)
-    uptake_rate = p["V_max"] / p["K_m"] if p["uptake"] else 0 / second
-    check_stability(p["dt"], p["dx"], p["D_star"], p["ndim"], p["decay"], uptake_rate)
-    if p["n_side"] < 1:
-        raise ModelError(f"diffusion.n_side: {p['n_side']} is not allowed (at least 1)")
-    return p
 
 
 @dataclass

@@ -29,7 +29,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from brian2 import Quantity, Unit
+from brian2 import Quantity, Unit, ms, second, umetre
 import brian2.units as _brian_units
 from brian2.units import allunits as _allunits
 from brian2.units.fundamentalunits import DIMENSIONLESS, get_dimensions, get_unit
@@ -455,7 +455,7 @@ def _check_cross_parameter_rules(model: Model) -> None:
     """Rules that involve several parameters, checked before anything is built.
 
     The explicit diffusion scheme of the modulator grid must be stable for the model's
-    ``diffusion.dt`` and ``diffusion.dx`` (MODEL.md s5; :func:`spikemod.diffusion.check_stability`).
+    ``diffusion.dt`` and ``diffusion.dx`` (MODEL.md s5; :func:`check_stability`).
     """
     for key, e in model.entries.items():
         b = e.bounds or {}
@@ -469,5 +469,56 @@ def _check_cross_parameter_rules(model: Model) -> None:
                 raise ModelError(f"{key} = {model.format(key)} is not allowed (must be {rel} "
                                  f"{other} = {model.format(other)}{why})")
     if "diffusion.dt" in model.entries:
-        from spikemod.diffusion import checked_params   # imports this module: import here
-        checked_params(model)
+        checked_diffusion_params(model)
+
+
+# ---------------------------------------------------------------------------------------------
+# The modulator grid's diffusion section and the stability of its explicit scheme (MODEL.md s5).
+# Here rather than in spikemod.diffusion because load_model checks them and spikemod.diffusion
+# imports this module (no import cycle); spikemod.diffusion re-exports them.
+def stability_limit(dx, D_star, ndim: int = 3, decay=0 / second, uptake_rate=0 / second):
+    """Largest stable FTCS step ``dx^2 / (2 ndim D* + k dx^2/2)`` with ``k = decay + uptake``."""
+    k = decay + uptake_rate
+    return dx ** 2 / (2 * ndim * D_star + k * dx ** 2 / 2)
+
+
+def check_stability(dt, dx, D_star, ndim: int = 3, decay=0 / second, uptake_rate=0 / second,
+                    what: str = "diffusion.dt"):
+    """Refuse a time step that makes the explicit diffusion scheme unstable.
+
+    Raises :class:`ModelError` naming the step and the limit
+    ``dt <= dx^2/(2 ndim D*)`` (lower with decay/uptake, see :func:`stability_limit`).
+    Returns the limit.
+    """
+    if int(ndim) not in (2, 3):
+        raise ModelError(f"diffusion.ndim: {ndim!r} is not allowed (allowed: 2, 3)")
+    limit = stability_limit(dx, D_star, ndim, decay, uptake_rate)
+    if float(dt) > float(limit) * (1 + 1e-12):
+        k = float((decay + uptake_rate) * second)
+        extra = f" + (lambda + V_max/K_m) dx^2/2 with lambda + V_max/K_m = {k:g}/s" if k else ""
+        raise ModelError(
+            f"{what}: {float(dt / ms):g} ms is unstable for the explicit diffusion scheme "
+            f"(need dt <= dx^2/(2*ndim*D*{extra}) = {float(limit / ms):.4g} ms with "
+            f"dx = {float(dx / umetre):g} um, ndim = {int(ndim)}, "
+            f"D* = {float(D_star / (umetre ** 2 / second)):.4g} um^2/s)")
+    return limit
+
+
+def diffusion_section(model, overrides: dict | None = None) -> dict:
+    """The ``diffusion`` section (with overrides) as a dict, ``D_star`` added, not checked."""
+    p = dict(model.section("diffusion"))
+    p.update(overrides or {})
+    p["ndim"] = int(round(float(p["ndim"])))
+    p["n_side"] = int(round(float(p["n_side"])))
+    p["D_star"] = p["D"] / float(p["tortuosity"]) ** 2
+    return p
+
+
+def checked_diffusion_params(model, overrides: dict | None = None) -> dict:
+    """The ``diffusion`` section (with overrides), ``D_star`` added, stability checked."""
+    p = diffusion_section(model, overrides)
+    uptake_rate = p["V_max"] / p["K_m"] if p["uptake"] else 0 / second
+    check_stability(p["dt"], p["dx"], p["D_star"], p["ndim"], p["decay"], uptake_rate)
+    if p["n_side"] < 1:
+        raise ModelError(f"diffusion.n_side: {p['n_side']} is not allowed (at least 1)")
+    return p
