@@ -53,12 +53,14 @@ are in benchmarks/perception_literature.md):
 The comparison is of directions only (the model has no retina, no pupil and no dose-to-brain
 pharmacokinetics; a bath concentration is not a drug dose).
 
-What the default run gives (cpp_standalone, seed 1; threshold pA / mean AUC): bath-free 50 /
-0.98 and 267 / 0.79 (the NE and the ACh rows are the same condition: their spread is the noise
-of 4 trials per amplitude); NE 0.1, 1, 10 uM: 150 / 0.90, 75 / 0.87, 250 / 0.54; ACh 0.1, 1,
-10 uM: 133 / 0.78, 50 / 0.88, 50 / 1.00 (criterion 1068 -> 444 spikes). ACh at 1-10 uM improves
-detection (agrees with Boucart et al.); NE at 10 uM degrades it and lower NE is within the noise
-(disagrees with Gelbard-Sagiv et al.).
+What the default run gives (cpp_standalone, seed 1, 448 copies; threshold pA / mean AUC):
+bath-free 70 / 0.92 and 50 / 0.99 (the NE and the ACh rows are the same condition: their spread
+is the noise of 8 trials per amplitude); NE 0.1, 1, 10 uM: 70 / 0.80, 100 / 0.89, 200 / 0.58;
+ACh 0.1, 1, 10 uM: 420 / 0.81, 225 / 0.74, 50 / 1.00 (criterion 1007 -> 442 spikes at 10 uM).
+NE at 10 uM degrades detection (also in a 4-trial run: AUC 0.54) -- the opposite of
+Gelbard-Sagiv et al.; ACh at 10 uM detects every stimulus >= 100 pA (AUC 1.00, also in the
+4-trial run) but the bath-free circuit is already near ceiling, and 0.1-1 uM ACh is worse than
+bath-free here and better in the 4-trial run: only the 10 uM ACh and NE results are robust.
 """
 
 from __future__ import annotations

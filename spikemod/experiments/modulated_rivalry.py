@@ -39,11 +39,13 @@ Einhauser et al.) and against the model's own Levelt IV logic for ACh (ACh boost
 feed-forward input through nicotinic receptors and suppresses E->E recurrence through M2, so the
 eyes drive the ring more strongly: W25's Levelt IV then predicts more alternations).
 
-What the default run gives (cpp_standalone, seed 1; alternations per min / mean dominance s):
-bath-free 12 / 3.0 (both rows); NE 0.1, 1, 10 uM: 40 / 1.3, 146 / 0.37, 150 / 0.37; ACh 0.1,
-1, 10 uM: 36 / 1.4, 392 / 0.13, 484 / 0.08. Both modulators speed rivalry monotonically; from
-1 uM the dominance periods are far shorter than human ones (seconds): the ring loses a stable
-winner. The NE direction matches the LC-NE switching hypothesis; the size is a prediction.
+What the default run gives (cpp_standalone, seed 1, 24 copies; alternations per min / mean
+dominance s): bath-free 14.7 / 2.6 and 12.0 / 3.1 (NE and ACh rows, the same condition); NE
+0.1, 1, 10 uM: 44 / 1.15, 163 / 0.34, 149 / 0.37; ACh 0.1, 1, 10 uM: 29 / 1.52, 391 / 0.13,
+480 / 0.085 (a 2-trial run gave the same picture). Both modulators speed rivalry monotonically
+up to 1 uM; from 1 uM the dominance periods are far shorter than human ones (seconds): the ring
+loses a stable winner. The NE direction matches the LC-NE switching hypothesis; the size is a
+prediction.
 """
 
 from __future__ import annotations
