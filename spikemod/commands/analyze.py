@@ -7,6 +7,8 @@ is computed before anything is written; each file appears atomically.
 
 from __future__ import annotations
 
+from spikemod.analysis.bursts import MAX_ISI_S
+
 NAME = "analyze"
 HELP = "spike statistics (analysis.csv) and a raster + rate figure (analysis.png) of a run"
 ORDER = 41
@@ -18,7 +20,7 @@ def add_arguments(p):
                    help="analysis window start, s (default: recording start)")
     p.add_argument("--t-stop", type=float, default=None,
                    help="analysis window stop, s (default: recording stop)")
-    p.add_argument("--max-isi", type=float, default=15.0,
+    p.add_argument("--max-isi", type=float, default=MAX_ISI_S * 1e3,
                    help="burst criterion: largest ISI inside a burst, ms (default %(default)s)")
     p.add_argument("--min-burst-spikes", type=int, default=2,
                    help="burst criterion: fewest spikes in a burst (default %(default)s)")
@@ -27,7 +29,7 @@ def add_arguments(p):
     p.add_argument("--seed", type=int, default=0, help="sampling seed (default %(default)s)")
 
 
-def analyze(results_dir, t_start=None, t_stop=None, max_isi_ms=15.0, min_burst_spikes=2,
+def analyze(results_dir, t_start=None, t_stop=None, max_isi_ms=MAX_ISI_S * 1e3, min_burst_spikes=2,
             sample=100, seed=0):
     """Compute and write analysis.csv and analysis.png; returns the rows."""
     import csv
