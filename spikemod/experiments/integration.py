@@ -329,12 +329,8 @@ def claims_from_results(directory) -> list[dict]:
     FileNotFoundError
         Without ``integration.csv`` in ``directory``.
     """
-    import csv
-    from pathlib import Path
-    with open(Path(directory) / "integration.csv", newline="") as f:
-        rows = [{k: (v if k == "modulator" else float(v)) for k, v in r.items()}
-                for r in csv.DictReader(f)]
-    return claim(rows)
+    from spikemod.experiments import read_modulator_table
+    return claim(read_modulator_table(directory, "integration.csv"))
 
 
 def figure(summary, seed_rows=None):

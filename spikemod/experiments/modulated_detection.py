@@ -388,12 +388,8 @@ def claims_from_results(directory) -> list[dict]:
     FileNotFoundError
         Without ``modulated_detection.csv`` in ``directory``.
     """
-    import csv
-    from pathlib import Path
-    with open(Path(directory) / "modulated_detection.csv", newline="") as f:
-        rows = [{k: (v if k == "modulator" else float(v)) for k, v in r.items()}
-                for r in csv.DictReader(f)]
-    return claim(rows)
+    from spikemod.experiments import read_modulator_table
+    return claim(read_modulator_table(directory, "modulated_detection.csv"))
 
 
 COLORS = {"NE": "#2a7ab0", "ACh": "#c77c1e"}

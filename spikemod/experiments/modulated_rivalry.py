@@ -223,12 +223,8 @@ def claims_from_results(directory) -> list[dict]:
     FileNotFoundError
         Without ``modulated_rivalry.csv`` in ``directory``.
     """
-    import csv
-    from pathlib import Path
-    with open(Path(directory) / "modulated_rivalry.csv", newline="") as f:
-        rows = [{k: (v if k == "modulator" else float(v)) for k, v in r.items()}
-                for r in csv.DictReader(f)]
-    return claim(rows)
+    from spikemod.experiments import read_modulator_table
+    return claim(read_modulator_table(directory, "modulated_rivalry.csv"))
 
 
 def figure(summary, spikes=None, n_exc=90):
