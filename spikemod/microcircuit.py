@@ -104,7 +104,7 @@ def network_gain(model, drive_Hz, dend_drive_Hz, coupling, step=0.5 * second, de
     half = step / 2
     thalamic = any(lab == "thalamic" for lab in labels) and int(model["connectivity.n_thal"]) > 0
     with simulation(device, seed=seed, dt=time_step, build_dir=build_dir) as sim:
-        mc = build_microcircuit(model, copies=copies,
+        mc = build_microcircuit(model, copies=copies, rng_seed=seed,
                                 coupling="thalamic" if thalamic else "fixed")
         n = mc.sizes["pyr"]
         copy = np.repeat(np.arange(copies), n)
@@ -173,7 +173,7 @@ def inhibition_gain(model, I_soma_pA, I_dend_pA=600.0, coupling=1.0, inh_rate_Hz
     w_inh = ring_kernel(0.0, float(model["connectivity.IE_A"] / nS),
                         float(model["connectivity.IE_sigma"])) * nS
     with simulation(device, seed=seed, dt=model["sim.dt"], build_dir=build_dir) as sim:
-        mc = build_microcircuit(model, n_exc=1, n_pv=0, n_som=0, n_thal=0, copies=n,
+        mc = build_microcircuit(model, n_exc=1, n_pv=0, n_som=0, n_thal=0, copies=n, rng_seed=seed,
                                 stdp=False, coupling="fixed")
         for src in mc.drive.values():
             src.rates = 0 * Hz
@@ -232,7 +232,7 @@ def ring_gating(model, stim_rate_Hz=None, center_rad=np.pi, burn_in=0.3 * second
     rate = model["drive.rate_soma"] if stim_rate_Hz is None else stim_rate_Hz * Hz
     conditions = ("pv_on", "pv_off")
     with simulation(device, seed=seed, dt=model["sim.dt"], build_dir=build_dir) as sim:
-        mc = build_microcircuit(model, geometry="ring", copies=2)
+        mc = build_microcircuit(model, geometry="ring", copies=2, rng_seed=seed)
         if mc.pv is None:
             raise ValueError("ring-gating needs PV cells (connectivity.n_pv > 0)")
         for pop in ("pyr", "pv", "som"):

@@ -271,7 +271,7 @@ def ach_state(model, ach_uM=(0.0, 10.0), drive_Hz=1000.0, drive_step=1.3, burn_i
     time_step = model["sim.dt"]
     t_gain = burn_in + duration
     with simulation(device, seed=seed, dt=time_step, build_dir=build_dir) as sim:
-        mc = build_microcircuit(m, copies=copies)
+        mc = build_microcircuit(m, copies=copies, rng_seed=seed)
         n = mc.sizes["pyr"]
         nms = _attach_all(mc, m)
         for pop, nm in nms.items():
@@ -328,7 +328,7 @@ def dose_response(model, factors, target_fraction=0.5, drive_Hz=1000.0, burn_in=
     copies = fac.size
     m = scaled_recurrence(model, ee_scale)
     with simulation(device, seed=seed, dt=model["sim.dt"], build_dir=build_dir) as sim:
-        mc = build_microcircuit(m, copies=copies)
+        mc = build_microcircuit(m, copies=copies, rng_seed=seed)
         n = mc.sizes["pyr"]
         n_target = max(1, int(round(target_fraction * n)))
         for ci, f in enumerate(fac):

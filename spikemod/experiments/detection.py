@@ -117,7 +117,7 @@ def simulate(model, *, amplitudes_pA=None, lesions=None, magnitudes_pA=None, tri
     time_step = model["sim.dt"]
     dt_s = float(time_step / second)
     with simulation(device, seed=seed, dt=time_step, build_dir=build_dir) as sim:
-        mc = build_microcircuit(model, copies=copies)
+        mc = build_microcircuit(model, copies=copies, rng_seed=seed)
         n, n_th = mc.sizes["pyr"], mc.sizes["thal"]
         dend, thal = _lesion_currents(conds, n, n_th)
         mc.pyr.I_dend = dend * pA

@@ -163,7 +163,7 @@ def simulate(model, modulators=MODULATORS, concentrations_nM=None, *, seeds=None
     t_stop = d["burn_in_s"] + d["duration_s"]
     rng = np.random.default_rng(seed)
     with simulation(device, seed=seed, dt=model["sim.dt"], build_dir=build_dir) as sim:
-        mc = build_microcircuit(model, copies=copies)
+        mc = build_microcircuit(model, copies=copies, rng_seed=seed)
         n = mc.sizes["pyr"]
         i, j = inter_module_pairs(n, M, len(sets), d["p_inter"], rng)
         inter = Synapses(mc.pyr, mc.pyr, "w : siemens\nr_nmda : 1 (shared, constant)",

@@ -88,7 +88,7 @@ def simulate(model, pairs=None, *, trials=None, duration_s=None, device="runtime
     m = model.copy()
     m.set("synapses.nmda_cap", d["nmda_cap"], source="W25 rivalry simulator: NMDA cap 85 nS")
     with simulation(device, seed=seed, dt=m["sim.dt"], build_dir=build_dir) as sim:
-        mc = build_microcircuit(m, copies=copies, eyes=True)
+        mc = build_microcircuit(m, copies=copies, eyes=True, rng_seed=seed)
         n = mc.sizes["pyr"]
         for key in ("ff_pyr", "fb_pyr", "ff_pv", "ff_som"):     # no background in LVBR
             if key in mc.drive:
