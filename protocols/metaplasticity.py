@@ -30,6 +30,7 @@ import numpy as np
 
 from spikemod.metaplasticity import (DEFAULT_FREQUENCIES_HZ, frequency_response,
                                      metaplasticity_claim, metaplasticity_figure, summarize)
+from spikemod.experiments.modulated_detection import parse_modulators
 from spikemod.protocol import UsageError, parse_values, protocol_main
 
 NAME = "metaplasticity"
@@ -55,14 +56,7 @@ def add_arguments(p):
 
 
 def validate(args, model):
-    mods = [m.strip() for m in str(args.modulator).split(",") if m.strip()]
-    bad = [m for m in mods if m not in GS_MODULATORS]
-    if not mods or bad:
-        raise UsageError(f"--modulator: {args.modulator!r} is not allowed (allowed: a list of "
-                         f"{', '.join(GS_MODULATORS)})")
-    if len(set(mods)) != len(mods):
-        raise UsageError(f"--modulator: {args.modulator!r} names a modulator twice")
-    args.modulators = mods
+    args.modulators = parse_modulators(args.modulator, allowed=GS_MODULATORS)
     args.conc_nM = np.unique(parse_values(args.concentrations, "nM", "--concentrations",
                                           minimum=0, maximum=1e6))
     args.freqs = np.unique(parse_values(args.frequencies, "Hz", "--frequencies",

@@ -1,21 +1,11 @@
 """W25's own experiments through the CLI: threshold-detection and rivalry (cpp_standalone)."""
 
-import csv
 import json
 
 import numpy as np
 
+from csvfiles import header as _header, rows as _rows
 from spikemod.cli import main
-
-
-def _rows(path):
-    with open(path, newline="") as f:
-        return list(csv.DictReader(f))
-
-
-def _header(path):
-    with open(path, newline="") as f:
-        return next(csv.reader(f))
 
 
 def test_threshold_detection_psychometric_curve_and_lesions(tmp_path):

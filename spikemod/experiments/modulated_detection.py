@@ -423,15 +423,17 @@ def figure(summary, detail):
 
 
 # -- command-line helpers shared by the protocols (threshold-detection, rivalry, integration) --
-def parse_modulators(text, option="--modulator"):
+def parse_modulators(text, option="--modulator", allowed=None):
     """The modulator list of a ``--modulator`` option.
 
     Parameters
     ----------
     text : str
-        Comma-separated names among :data:`MODULATORS`.
+        Comma-separated names among ``allowed`` (default :data:`MODULATORS`).
     option : str
         Option name for the error message.
+    allowed : iterable of str, optional
+        The names allowed (e.g. the Gs-acting modulators of ``metaplasticity``).
 
     Returns
     -------
@@ -448,11 +450,12 @@ def parse_modulators(text, option="--modulator"):
     ['NE', 'ACh']
     """
     from spikemod.protocol import UsageError
+    allowed = list(MODULATORS if allowed is None else allowed)
     mods = [m.strip() for m in str(text).split(",") if m.strip()]
-    bad = [m for m in mods if m not in MODULATORS]
+    bad = [m for m in mods if m not in allowed]
     if not mods or bad:
         raise UsageError(f"{option}: {text!r} is not allowed (allowed: a list of "
-                         f"{', '.join(MODULATORS)})")
+                         f"{', '.join(allowed)})")
     if len(set(mods)) != len(mods):
         raise UsageError(f"{option}: {text!r} names a modulator twice")
     return mods
