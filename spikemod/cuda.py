@@ -38,6 +38,9 @@ import sys
 import time
 from pathlib import Path
 
+from spikemod.errors import DeviceError
+from spikemod.paths import default_build_dir
+
 __all__ = ["configure_cuda", "set_cuda_target", "TARGET", "gpu_available", "require_gpu",
            "restore_cpp_prefs", "find_nvcc", "find_curand", "CudaToolchain", "object_cache_dir",
            "make_main", "set_build_progress", "build_jobs"]
@@ -55,7 +58,6 @@ class CudaToolchain(dict):
 
 
 def _device_error(msg):
-    from spikemod.device import DeviceError
     return DeviceError(msg)
 
 
@@ -125,7 +127,6 @@ def _linkable_libdir(lib: Path) -> Path:
         return lib.parent
     if (lib.parent / "libcurand.so").exists():
         return lib.parent
-    from spikemod.device import default_build_dir
     libdir = default_build_dir("cuda", "lib").with_name("cuda-lib")
     libdir.mkdir(parents=True, exist_ok=True)
     link = libdir / "libcurand.so"
@@ -279,7 +280,6 @@ def object_cache_dir() -> Path:
     env = os.environ.get("SPIKEMOD_OBJECT_CACHE")
     if env and env != "off":
         return Path(env)
-    from spikemod.device import default_build_dir
     return default_build_dir("cuda", "objects").with_name("cuda-objects")
 
 

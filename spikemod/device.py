@@ -38,8 +38,7 @@ __all__ = ["DEVICES", "DeviceError", "simulation", "check_device", "default_buil
            "finish_mode", "BuildFinished", "build_progress", "compile_cpp", "build_project"]
 
 
-class DeviceError(ValueError):
-    """An unknown device or a device that cannot be used here; one line for the user."""
+from spikemod.errors import DeviceError  # noqa: E402  (one home for the user errors)
 
 
 class BuildFinished(Exception):
@@ -213,14 +212,7 @@ def check_device(name: str) -> str:
     return name
 
 
-def default_build_dir(tag: str, device: str) -> Path:
-    """Per-protocol build directory, reused so an unchanged re-run does not recompile.
-
-    ``$SPIKEMOD_BUILD_DIR`` (default ``~/.cache/spikemod/builds``) / ``<tag>-<device>``.
-    """
-    root = Path(os.environ.get("SPIKEMOD_BUILD_DIR",
-                               Path.home() / ".cache" / "spikemod" / "builds"))
-    return root / f"{tag}-{device}"
+from spikemod.paths import default_build_dir  # noqa: E402  (re-exported)
 
 
 class Simulation:

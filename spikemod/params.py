@@ -62,8 +62,7 @@ _SCHEMA_FIELDS = {"value", "unit", "source", "range", "choices", "min", "max", "
                   "why"}
 
 
-class ModelError(ValueError):
-    """A model file or override that breaks a rule; the message is one line for the user."""
+from spikemod.errors import ModelError  # noqa: E402  (one home for the user errors)
 
 
 def _eval_unit_expr(text: str, what: str):

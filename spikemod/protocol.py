@@ -60,8 +60,7 @@ PROTOCOLS_DIR = Path(os.environ.get("SPIKEMOD_PROTOCOLS",
                                     str(importlib.resources.files("spikemod.protocols"))))
 
 
-class UsageError(ValueError):
-    """A user mistake in a protocol option; the message is one line."""
+from spikemod.errors import UsageError  # noqa: E402  (one home for the user errors)
 
 
 #: exceptions that are user mistakes: one line, exit code 2, never a traceback

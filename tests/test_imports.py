@@ -106,7 +106,7 @@ def test_cycle_finder_sees_function_level_imports(tmp_path):
 #: cycles known and not yet broken (issue 16). device <-> cuda: cuda needs device's DeviceError
 #: and default_build_dir, device.simulation needs cuda's configure_cuda; breaking it needs a new
 #: lower module holding DeviceError and default_build_dir. Remove the entry when it is broken.
-KNOWN_CYCLES = [["spikemod.cuda", "spikemod.device"]]
+KNOWN_CYCLES = []
 
 
 def test_no_import_cycle_among_spikemod_modules():
