@@ -469,6 +469,11 @@ def _check_cross_parameter_rules(model: Model) -> None:
                                  f"{other} = {model.format(other)}{why})")
     if "diffusion.dt" in model.entries:
         checked_diffusion_params(model)
+    if ("sim.semi_implicit" in model.entries and bool(model["sim.semi_implicit"])
+            and model["sim.method"] != "euler"):
+        raise ModelError(f"sim.method = {model['sim.method']} is not allowed with "
+                         "sim.semi_implicit = true (W25's semi-implicit soma is a forward-Euler "
+                         "step): use sim.method=euler or set sim.semi_implicit=false")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -46,6 +46,7 @@ MODEL_FILES = [
 ]
 
 SETS = [
+    ("rk4-with-semi-implicit-soma", "sim.method=rk4", "sim.semi_implicit"),
     ("no-unit", "soma.a=0.02", "0.02"),
     ("negative-rate", "soma.a=-0.01/ms", "-0.01/ms"),
     ("negative-probability", "coupling.g_c=-0.1", "-0.1"),
