@@ -71,7 +71,7 @@ def validate(args, model):
     args.settle_s = parse_values(args.settle, "second", "--settle", minimum=0.2, maximum=100)[0]
     # a bath whose cyclase drive exceeds the PDE has no steady state: refuse before building
     from spikemod.gpcr import receptor_densities, steady_state
-    for m in mods:
+    for m in args.modulators:
         steady_state(model, {m: args.conc_nM / 1e3}, receptor_densities(model, "pyr"))
 
 
