@@ -31,7 +31,7 @@ couplings before and after calibration, fitted transfer functions, timings), neu
 import numpy as np
 
 from spikemod import plotting
-from spikemod.microcircuit import scaled_recurrence
+from spikemod.experiments.common import scaled_recurrence
 from spikemod.protocol import parse_values, add_ee_scale, ee_scale, protocol_main
 from spikemod.rates.neural_mass import (NeuralMass, Segment, calibrate,
                                         couplings_from_synapses, dendritic_transfer, run_microcircuit)

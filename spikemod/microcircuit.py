@@ -17,8 +17,6 @@ they share the drive statistics.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from brian2 import (Hz, PoissonGroup, SpikeMonitor, StateMonitor, Synapses, nS, pA,
                     second)
@@ -26,6 +24,9 @@ from brian2 import (Hz, PoissonGroup, SpikeMonitor, StateMonitor, Synapses, nS, 
 from spikemod.analysis.fi import fi_gain, rates_in_window, rheobase
 from spikemod.cells import grid_values
 from spikemod.device import simulation
+from spikemod.experiments.common import (CircuitRun, coupling_label, population_monitors,
+                                         population_sizes, scaled_recurrence)
+from spikemod.io.monitors import spike_arrays
 from spikemod.network import build_microcircuit, ring_kernel
 
 __all__ = ["network_gain", "inhibition_gain", "ring_gating", "stdp_burst", "gain_pulse",
@@ -41,47 +42,6 @@ RING_GATING_COLUMNS = ["neuron", "distance_rad", "condition", "rate_Hz"]
 STDP_BURST_COLUMNS = ["condition", "time_s", "mean_weight"]
 STDP_BURST_SUMMARY_COLUMNS = ["condition", "dw_per_s", "t90_s"]
 GAIN_PULSE_COLUMNS = ["time_s", "coupling", "mean_weight", "dw_dt"]
-
-
-@dataclass
-class CircuitRun:
-    """Rows for the CSV, spikes in canonical form per population, and extras for provenance."""
-
-    rows: list
-    spikes: dict          # {population: (ids, times_s)}
-    t_stop: float
-    info: dict
-    sizes: dict = None    # {population: number of cells}, so silent cells are kept
-
-
-def scaled_recurrence(model, scale):
-    """A copy of ``model`` with the E->E amplitude ``connectivity.EE_A`` multiplied by ``scale``
-    (the protocols' ``--ee-scale``; default 1, the published W25 circuit, which responds
-    gradedly to its drive). ``scale = 1`` returns an unchanged copy.
-    """
-    new = model.copy()
-    if scale != 1:
-        value = float(scale) * float(model["connectivity.EE_A"] / nS)
-        new.set("connectivity.EE_A", f"{value!r} nS", source=f"EE_A x {scale:g} (protocol)")
-    return new
-
-
-def _spikes(mon):
-    return np.asarray(mon.i[:], dtype=np.int64), np.asarray(mon.t[:] / second)
-
-
-def _sizes(mc):
-    return {pop: len(g) for pop, g in mc.populations.items()}
-
-
-def _monitors(mc):
-    return {pop: SpikeMonitor(g, name=f"{g.name}_spikes") for pop, g in mc.populations.items()}
-
-
-# ---------------------------------------------------------------------------------------------
-def coupling_label(value):
-    """A coupling condition as written in CSVs: ``'thalamic'`` or the fixed ``g_c`` value."""
-    return "thalamic" if isinstance(value, str) else float(value)
 
 
 def network_gain(model, drive_Hz, dend_drive_Hz, coupling, step=0.5 * second, device="runtime",
@@ -115,7 +75,7 @@ def network_gain(model, drive_Hz, dend_drive_Hz, coupling, step=0.5 * second, de
             mc.pyr.gc_fixed = gc
         mc.pyr.g_c = np.where(fixed, gc, 0.0)
         mc.drive["fb_pyr"].rates = dend[copy] * Hz
-        mons = _monitors(mc)
+        mons = population_monitors(mc)
         bursts = StateMonitor(mc.pyr, "burst_steps", record=True, dt=half,
                               when="end", name="burst_steps_mon")
         net = mc.network(*mons.values(), bursts)
@@ -125,7 +85,7 @@ def network_gain(model, drive_Hz, dend_drive_Hz, coupling, step=0.5 * second, de
                     src.rates = rate * Hz
             net.run(step, report=report)
         sim.finish()
-        spikes = {pop: _spikes(m) for pop, m in mons.items()}
+        spikes = {pop: spike_arrays(m) for pop, m in mons.items()}
         steps = np.array(bursts.burst_steps[:])   # (neurons, samples at half-step ends)
     ids, times = spikes["pyr"]
     step_s, n_window = float(step / second), int(round(float(half / time_step)))
@@ -140,7 +100,7 @@ def network_gain(model, drive_Hz, dend_drive_Hz, coupling, step=0.5 * second, de
                          "coupling": labels[cidx[c]], "rate_Hz": float(r[sel].mean()),
                          "burst_mode_fraction": float(bmf[sel].mean())})
     return CircuitRun(rows, spikes, len(drive_Hz) * step_s,
-                      {"copies": copies, "cells_per_copy": mc.sizes}, _sizes(mc))
+                      {"copies": copies, "cells_per_copy": mc.sizes}, population_sizes(mc))
 
 
 def gains_by_condition(rows, x="drive_Hz", keys=("dend_drive_Hz", "coupling")):
@@ -193,7 +153,7 @@ def inhibition_gain(model, I_soma_pA, I_dend_pA=600.0, coupling=1.0, inh_rate_Hz
         net = mc.network(inh, on_dend, on_soma, mon)
         net.run(burn_in + duration, report=report)
         sim.finish()
-        ids, times = _spikes(mon)
+        ids, times = spike_arrays(mon)
     t0 = float(burn_in / second)
     t1 = t0 + float(duration / second)
     rate = rates_in_window(ids, times, n, t0, t1)
@@ -240,11 +200,11 @@ def ring_gating(model, stim_rate_Hz=None, center_rad=np.pi, burn_in=0.3 * second
             if key in mc.drive:
                 mc.drive[key].rates = np.tile(mc.selective_rates(pop, rate, center_rad), 2)
         mc.synapses["PVE"].w["copy_pre == 1"] = 0 * nS
-        mons = _monitors(mc)
+        mons = population_monitors(mc)
         net = mc.network(*mons.values())
         net.run(burn_in + duration, report=report)
         sim.finish()
-        spikes = {pop: _spikes(m) for pop, m in mons.items()}
+        spikes = {pop: spike_arrays(m) for pop, m in mons.items()}
     n = mc.sizes["pyr"]
     t0 = float(burn_in / second)
     t1 = t0 + float(duration / second)
@@ -254,7 +214,7 @@ def ring_gating(model, stim_rate_Hz=None, center_rad=np.pi, burn_in=0.3 * second
              "rate_Hz": float(r[c * n + j])}
             for c, cond in enumerate(conditions) for j in range(n)]
     return CircuitRun(rows, spikes, t1, {"stimulus_rate_Hz": float(rate / Hz),
-                                         "center_rad": float(center_rad)}, _sizes(mc))
+                                         "center_rad": float(center_rad)}, population_sizes(mc))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -272,7 +232,7 @@ def _plastic_circuit(model, copies, drive_Hz, dend_drive_Hz, record_dt):
     mc = build_microcircuit(model, copies=copies, stdp=True, coupling="fixed")
     for key, src in mc.drive.items():
         src.rates = (dend_drive_Hz if key == "fb_pyr" else drive_Hz) * Hz
-    mons = _monitors(mc)
+    mons = population_monitors(mc)
     wmon = StateMonitor(mc.synapses["EE"], "w", record=np.arange(mc.synapse_count("EE")),
                         dt=record_dt, name="w_mon")
     return mc, mons, wmon, mc.network(*mons.values(), wmon)
@@ -310,7 +270,7 @@ def stdp_burst(model, duration=10 * second, drive_Hz=1000.0, dend_drive_Hz=1000.
         mc.pyr.g_c = np.repeat([1.0, 0.0], n)
         net.run(duration, report=report)
         sim.finish()
-        spikes = {pop: _spikes(m) for pop, m in mons.items()}
+        spikes = {pop: spike_arrays(m) for pop, m in mons.items()}
         t = np.asarray(wmon.t / second)
         mean_w = _mean_weight_trace(mc, wmon, 2)
     T = float(duration / second)
@@ -324,7 +284,7 @@ def stdp_burst(model, duration=10 * second, drive_Hz=1000.0, dend_drive_Hz=1000.
         info[cond] = {"rate_Hz": rate, "dw_per_s": slope, "t90_s": t90,
                       "dw_per_post_spike_nS": float((mean_w[c][-1] - mean_w[c][0])
                                                     / max(rate * T, 1e-12))}
-    return CircuitRun(rows, spikes, T, info, _sizes(mc))
+    return CircuitRun(rows, spikes, T, info, population_sizes(mc))
 
 
 def gain_pulse(model, baseline=0.0, pulse=1.0, t_on=2 * second, width=1 * second,
@@ -348,7 +308,7 @@ def gain_pulse(model, baseline=0.0, pulse=1.0, t_on=2 * second, width=1 * second
         mc.pyr.g_c = baseline
         net.run(after, report=report)
         sim.finish()
-        spikes = {pop: _spikes(m) for pop, m in mons.items()}
+        spikes = {pop: spike_arrays(m) for pop, m in mons.items()}
         t = np.asarray(wmon.t / second)
         mean_w = _mean_weight_trace(mc, wmon, 1)[0]
     on, off = float(t_on / second), float((t_on + width) / second)
@@ -366,4 +326,4 @@ def gain_pulse(model, baseline=0.0, pulse=1.0, t_on=2 * second, width=1 * second
     for name, (a, b) in phases.items():
         sel = (t >= a) & (t < b)
         info[f"mean_abs_dw_dt_{name}"] = float(np.abs(dw[sel]).mean()) if sel.any() else None
-    return CircuitRun(rows, spikes, T, info, _sizes(mc))
+    return CircuitRun(rows, spikes, T, info, population_sizes(mc))

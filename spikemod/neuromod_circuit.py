@@ -19,7 +19,7 @@ from spikemod.analysis.fits import fit_hill as fit_sigmoid, hill as sigmoid  # n
 from spikemod.analysis.spiketrains import binned_population_rate
 from spikemod.device import simulation
 from spikemod.diffusion import make_grid
-from spikemod.microcircuit import CircuitRun, scaled_recurrence
+from spikemod.experiments.common import CircuitRun, scaled_recurrence
 from spikemod.network import build_microcircuit
 from spikemod.neuromod import ach_receptor_scaling, attach, scale_weights
 

@@ -6,24 +6,6 @@
 * :mod:`spikemod.experiments.rivalry` - W25 binocular rivalry (``rivalry``);
 * :mod:`spikemod.experiments.modulated_detection`, :mod:`spikemod.experiments.modulated_rivalry`
   - the two under NE / ACh baths (``--modulator``);
-* :mod:`spikemod.experiments.integration` - segregation vs integration of coupled rings.
+* :mod:`spikemod.experiments.integration` - segregation vs integration of coupled rings;
+* :mod:`spikemod.experiments.common` - what they share (``CircuitRun``, ``scaled_recurrence`` ...).
 """
-
-from __future__ import annotations
-
-import csv
-from pathlib import Path
-
-
-def read_modulator_table(directory, filename) -> list[dict]:
-    """Rows of a saved per-modulator CSV (``modulator`` as text, every other column a float),
-    for the experiments' ``claims_from_results``.
-
-    Raises
-    ------
-    FileNotFoundError
-        Without ``filename`` in ``directory``.
-    """
-    with open(Path(directory) / filename, newline="") as f:
-        return [{k: (v if k == "modulator" else float(v)) for k, v in r.items()}
-                for r in csv.DictReader(f)]

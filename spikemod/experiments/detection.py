@@ -26,7 +26,7 @@ from brian2 import SpikeMonitor, pA, second
 from spikemod.analysis.psychometric import (detection_criterion, hit_rate,
                                             psychometric_threshold, roc_auc)
 from spikemod.device import simulation
-from spikemod.microcircuit import CircuitRun
+from spikemod.experiments.common import CircuitRun
 from spikemod.network import build_microcircuit, w25_selectivity
 
 __all__ = ["NAME", "LESIONS", "COLUMNS", "SUMMARY_COLUMNS", "THRESHOLD_COLUMNS", "DEFAULTS",

@@ -58,7 +58,7 @@ from spikemod.analysis.integration import (binned_rates, correlation_matrix,
                                            within_between)
 from spikemod.device import simulation
 from spikemod.experiments.modulated_detection import MODULATORS, bath_setup, baths
-from spikemod.microcircuit import CircuitRun
+from spikemod.experiments.common import CircuitRun
 from spikemod.network import build_microcircuit
 
 __all__ = ["NAME", "COLUMNS", "SEED_COLUMNS", "MEASURES", "DEFAULTS", "inter_module_pairs",
@@ -329,7 +329,7 @@ def claims_from_results(directory) -> list[dict]:
     FileNotFoundError
         Without ``integration.csv`` in ``directory``.
     """
-    from spikemod.experiments import read_modulator_table
+    from spikemod.experiments.common import read_modulator_table
     return claim(read_modulator_table(directory, "integration.csv"))
 
 

@@ -388,7 +388,7 @@ def claims_from_results(directory) -> list[dict]:
     FileNotFoundError
         Without ``modulated_detection.csv`` in ``directory``.
     """
-    from spikemod.experiments import read_modulator_table
+    from spikemod.experiments.common import read_modulator_table
     return claim(read_modulator_table(directory, "modulated_detection.csv"))
 
 

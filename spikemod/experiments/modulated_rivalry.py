@@ -56,7 +56,7 @@ from spikemod.experiments import rivalry
 from spikemod.experiments.modulated_detection import (MODULATORS, bath_setup, baths,
                                                       default_concentrations,
                                                       parse_concentrations, parse_modulators)
-from spikemod.microcircuit import CircuitRun
+from spikemod.experiments.common import CircuitRun
 
 __all__ = ["NAME", "COLUMNS", "DEFAULTS", "simulate", "summarize", "claim",
            "claims_from_results", "figure",
@@ -223,7 +223,7 @@ def claims_from_results(directory) -> list[dict]:
     FileNotFoundError
         Without ``modulated_rivalry.csv`` in ``directory``.
     """
-    from spikemod.experiments import read_modulator_table
+    from spikemod.experiments.common import read_modulator_table
     return claim(read_modulator_table(directory, "modulated_rivalry.csv"))
 
 

@@ -24,7 +24,7 @@ from brian2 import Hz, SpikeMonitor, second
 
 from spikemod.analysis.dominance import dominance_periods, gamma_fit
 from spikemod.device import simulation
-from spikemod.microcircuit import CircuitRun
+from spikemod.experiments.common import CircuitRun
 from spikemod.network import build_microcircuit, w25_selectivity
 
 __all__ = ["NAME", "COLUMNS", "SUMMARY_COLUMNS", "DEFAULTS", "drive_pairs", "simulate",

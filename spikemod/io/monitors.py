@@ -15,7 +15,19 @@ import numpy as np
 
 from spikemod.io.neo import _lazy_list_classes
 
-__all__ = ["monitors_to_neo", "spikes_to_block"]
+__all__ = ["monitors_to_neo", "spikes_to_block", "spike_arrays"]
+
+
+def spike_arrays(monitor) -> tuple[np.ndarray, np.ndarray]:
+    """The canonical ``(ids, times)`` of a Brian2 spike monitor: int64 neuron indices and float
+    spike times in seconds (after the run; on a standalone device after the binary ran).
+
+    Example
+    -------
+    >>> ids, times_s = spike_arrays(SpikeMonitor(group))      # doctest: +SKIP
+    """
+    from brian2 import second
+    return np.asarray(monitor.i[:], dtype=np.int64), np.asarray(monitor.t[:] / second)
 
 
 def _in_seconds(x, what: str) -> np.ndarray:
