@@ -119,36 +119,21 @@ def _from_experiment(rows_to_claims):
     return check
 
 
-def _detection_claims(d):
-    from spikemod.experiments import detection
-    summary = [dict(r, lesion_pA=_f(r, "lesion_pA"), amplitude_pA=_f(r, "amplitude_pA"),
-                    hit_rate=_f(r, "hit_rate"), auc=_f(r, "auc"))
-               for r in _rows(d / "detection_summary.csv")]
-    thresholds = [dict(r, lesion_pA=_f(r, "lesion_pA"), threshold_pA=_f(r, "threshold_pA"))
-                  for r in _rows(d / "detection_thresholds.csv")]
-    return detection.claim(summary, thresholds)
-
-
-def _rivalry_claims(d):
-    from spikemod.experiments import rivalry
-    keys = ("left_Hz", "right_Hz", "alternations_per_min", "mean_left_s", "mean_right_s", "cv")
-    summary = [{k: _f(r, k) for k in keys} for r in _rows(d / "rivalry_summary.csv")]
-    return rivalry.claim(summary)
-
-
 def _detection_any(d):
     """The unmodulated W25 run, or a ``--modulator`` run of threshold-detection in ``d``."""
     if (d / "modulated_detection.csv").exists():
         from spikemod.experiments import modulated_detection
         return modulated_detection.claims_from_results(d)
-    return _detection_claims(d)
+    from spikemod.experiments import detection
+    return detection.claims_from_results(d)
 
 
 def _rivalry_any(d):
     if (d / "modulated_rivalry.csv").exists():
         from spikemod.experiments import modulated_rivalry
         return modulated_rivalry.claims_from_results(d)
-    return _rivalry_claims(d)
+    from spikemod.experiments import rivalry
+    return rivalry.claims_from_results(d)
 
 
 def _integration_claims(d):

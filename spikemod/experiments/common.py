@@ -11,7 +11,7 @@ from pathlib import Path
 from brian2 import SpikeMonitor, nS
 
 __all__ = ["CircuitRun", "scaled_recurrence", "population_monitors", "population_sizes",
-           "coupling_label", "read_modulator_table"]
+           "coupling_label", "read_modulator_table", "read_table", "claims_reader"]
 
 
 @dataclass
@@ -56,15 +56,76 @@ def coupling_label(value):
     return "thalamic" if isinstance(value, str) else float(value)
 
 
-def read_modulator_table(directory, filename) -> list[dict]:
-    """Rows of a saved per-modulator CSV (``modulator`` as text, every other column a float),
-    for the experiments' ``claims_from_results``.
+def _value(text: str):
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def read_table(directory, filename) -> list[dict]:
+    """Rows of a saved result CSV: every cell that reads as a number becomes a float, the rest
+    (condition names, ``thalamic`` ...) stays text.
+
+    Parameters
+    ----------
+    directory : str or pathlib.Path
+        A protocol's output directory.
+    filename : str
+        The CSV file in it.
+
+    Returns
+    -------
+    list of dict
 
     Raises
     ------
     FileNotFoundError
         Without ``filename`` in ``directory``.
+
+    Example
+    -------
+    >>> read_table("results/fi-gain", "fi_gain_summary.csv")[0]["gain_Hz_per_pA"]  # doctest: +SKIP
+    0.058
     """
     with open(Path(directory) / filename, newline="") as f:
-        return [{k: (v if k == "modulator" else float(v)) for k, v in r.items()}
-                for r in csv.DictReader(f)]
+        return [{k: _value(v) for k, v in r.items()} for r in csv.DictReader(f)]
+
+
+def read_modulator_table(directory, filename) -> list[dict]:
+    """:func:`read_table` with the ``modulator`` column kept as text."""
+    rows = read_table(directory, filename)
+    for r in rows:
+        r["modulator"] = str(r["modulator"])
+    return rows
+
+
+def claims_reader(claim, *filenames, read=read_table):
+    """An experiment's ``claims_from_results(directory)``: its ``claim`` applied to the tables
+    of its saved CSV files, in order (``claim(read(directory, f) for f in filenames)``), for
+    ``analysis/claims.py``.
+
+    Parameters
+    ----------
+    claim : callable
+        The experiment's criterion, taking one list of row dicts per file.
+    *filenames : str
+        The CSV files the claim reads.
+    read : callable
+        The table reader (default :func:`read_table`).
+
+    Returns
+    -------
+    callable
+        ``claims_from_results(directory) -> list of dict`` (``claim, measure, value, reference,
+        reproduced``); it raises FileNotFoundError when a file is missing.
+
+    Example
+    -------
+    >>> claims_from_results = claims_reader(claim, "ring_gating.csv")   # doctest: +SKIP
+    """
+    def claims_from_results(directory) -> list[dict]:
+        return claim(*(read(directory, f) for f in filenames))
+    claims_from_results.__doc__ = (f":func:`claim` on a finished run's {', '.join(filenames)} "
+                                   "(for analysis/claims.py); FileNotFoundError when missing.")
+    return claims_from_results

@@ -26,7 +26,7 @@ from brian2 import SpikeMonitor, pA, second
 from spikemod.analysis.psychometric import (detection_criterion, hit_rate,
                                             psychometric_threshold, roc_auc)
 from spikemod.device import simulation
-from spikemod.experiments.common import CircuitRun
+from spikemod.experiments.common import CircuitRun, claims_reader
 from spikemod.network import build_microcircuit, w25_selectivity
 
 __all__ = ["NAME", "LESIONS", "COLUMNS", "SUMMARY_COLUMNS", "THRESHOLD_COLUMNS", "DEFAULTS",
@@ -227,6 +227,9 @@ def claim(summary, thresholds) -> list[dict]:
                     "value": t, "reference": t0,
                     "reproduced": bool(t > t0) if higher else bool(t < t0)})
     return out
+
+
+claims_from_results = claims_reader(claim, "detection_summary.csv", "detection_thresholds.csv")
 
 
 COLORS = {"none": "#333333", "baclofen": "#ca3d83", "opto": "#04a2d6", "thalamus": "#b56035"}

@@ -58,7 +58,7 @@ from spikemod.analysis.integration import (binned_rates, correlation_matrix,
                                            within_between)
 from spikemod.device import simulation
 from spikemod.experiments.modulated_detection import MODULATORS, bath_setup, baths
-from spikemod.experiments.common import CircuitRun
+from spikemod.experiments.common import CircuitRun, claims_reader, read_modulator_table
 from spikemod.network import build_microcircuit
 
 __all__ = ["NAME", "COLUMNS", "SEED_COLUMNS", "MEASURES", "DEFAULTS", "inter_module_pairs",
@@ -311,26 +311,7 @@ def claim(summary, measure="between_corr") -> list[dict]:
     return out
 
 
-def claims_from_results(directory) -> list[dict]:
-    """:func:`claim` on a finished run's ``integration.csv`` (for analysis/claims.py).
-
-    Parameters
-    ----------
-    directory : str or pathlib.Path
-        The run's output directory.
-
-    Returns
-    -------
-    list of dict
-        As :func:`claim`.
-
-    Raises
-    ------
-    FileNotFoundError
-        Without ``integration.csv`` in ``directory``.
-    """
-    from spikemod.experiments.common import read_modulator_table
-    return claim(read_modulator_table(directory, "integration.csv"))
+claims_from_results = claims_reader(claim, "integration.csv", read=read_modulator_table)
 
 
 def figure(summary, seed_rows=None):

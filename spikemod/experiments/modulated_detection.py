@@ -67,6 +67,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from spikemod.experiments.common import claims_reader, read_modulator_table
 from spikemod.experiments import detection
 
 __all__ = ["NAME", "MODULATORS", "COLUMNS", "DETAIL_COLUMNS", "DEFAULTS", "baths",
@@ -370,26 +371,7 @@ def claim(summary) -> list[dict]:
     return out
 
 
-def claims_from_results(directory) -> list[dict]:
-    """:func:`claim` on a finished run's ``modulated_detection.csv`` (for analysis/claims.py).
-
-    Parameters
-    ----------
-    directory : str or pathlib.Path
-        The run's output directory.
-
-    Returns
-    -------
-    list of dict
-        As :func:`claim`.
-
-    Raises
-    ------
-    FileNotFoundError
-        Without ``modulated_detection.csv`` in ``directory``.
-    """
-    from spikemod.experiments.common import read_modulator_table
-    return claim(read_modulator_table(directory, "modulated_detection.csv"))
+claims_from_results = claims_reader(claim, "modulated_detection.csv", read=read_modulator_table)
 
 
 COLORS = {"NE": "#2a7ab0", "ACh": "#c77c1e"}

@@ -56,7 +56,7 @@ from spikemod.experiments import rivalry
 from spikemod.experiments.modulated_detection import (MODULATORS, bath_setup, baths,
                                                       default_concentrations,
                                                       parse_concentrations, parse_modulators)
-from spikemod.experiments.common import CircuitRun
+from spikemod.experiments.common import CircuitRun, claims_reader, read_modulator_table
 
 __all__ = ["NAME", "COLUMNS", "DEFAULTS", "simulate", "summarize", "claim",
            "claims_from_results", "figure",
@@ -205,26 +205,7 @@ def claim(summary) -> list[dict]:
     return out
 
 
-def claims_from_results(directory) -> list[dict]:
-    """:func:`claim` on a finished run's ``modulated_rivalry.csv`` (for analysis/claims.py).
-
-    Parameters
-    ----------
-    directory : str or pathlib.Path
-        The run's output directory.
-
-    Returns
-    -------
-    list of dict
-        As :func:`claim`.
-
-    Raises
-    ------
-    FileNotFoundError
-        Without ``modulated_rivalry.csv`` in ``directory``.
-    """
-    from spikemod.experiments.common import read_modulator_table
-    return claim(read_modulator_table(directory, "modulated_rivalry.csv"))
+claims_from_results = claims_reader(claim, "modulated_rivalry.csv", read=read_modulator_table)
 
 
 def figure(summary, spikes=None, n_exc=90):

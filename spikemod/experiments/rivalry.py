@@ -24,7 +24,7 @@ from brian2 import Hz, SpikeMonitor, second
 
 from spikemod.analysis.dominance import dominance_periods, gamma_fit
 from spikemod.device import simulation
-from spikemod.experiments.common import CircuitRun
+from spikemod.experiments.common import CircuitRun, claims_reader
 from spikemod.network import build_microcircuit, w25_selectivity
 
 __all__ = ["NAME", "COLUMNS", "SUMMARY_COLUMNS", "DEFAULTS", "drive_pairs", "simulate",
@@ -187,6 +187,9 @@ def claim(summary) -> list[dict]:
                     "value": d_left, "reference": d_right,
                     "reproduced": bool(d_left > 0 and abs(d_left) > abs(d_right))})
     return out
+
+
+claims_from_results = claims_reader(claim, "rivalry_summary.csv")
 
 
 def figure(periods, summary, gamma, spikes=None, n_exc=90, t_stop=None):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from spikemod.io.neo import _lazy_list_classes
+from spikemod.io.neo import spikes_to_block
 
 __all__ = ["monitors_to_neo", "spikes_to_block", "spike_arrays"]
 
@@ -63,88 +63,6 @@ def _population_arrays(pop: str, item, sizes: dict) -> tuple[np.ndarray, np.ndar
         raise ValueError(f"population {pop!r}: neuron id {int(ids.max())} is outside "
                          f"0..{size - 1} (population size {size})")
     return ids, times, size
-
-
-def spikes_to_block(spikes: dict, sizes: dict, t_start: float, t_stop: float,
-                    name: str | None = None, file_origin: str | None = None):
-    """Assemble a :class:`neo.Block` from canonical per-population spike arrays.
-
-    Parameters
-    ----------
-    spikes : dict
-        ``{population: (ids, times_s)}``: neuron indices in the population (int) and spike
-        times in seconds, all within ``[t_start, t_stop]``; the populations of the block.
-    sizes : dict
-        ``{population: size}`` of every population that defines the channel numbering, in
-        order (``channel_id = offset(population) + source_index``); it may hold populations
-        that are not in ``spikes``.
-    t_start, t_stop : float
-        Recording interval in seconds.
-    name, file_origin : str, optional
-        The block's name and file of origin.
-
-    Returns
-    -------
-    neo.Block
-        One segment ``"run"`` and one group per population, spike trains built lazily.
-
-    Raises
-    ------
-    ValueError
-        For a population of ``spikes`` missing from ``sizes``.
-
-    Example
-    -------
-    >>> import numpy as np
-    >>> block = spikes_to_block({"pyr": (np.array([0, 1]), np.array([0.1, 0.2]))},
-    ...                         {"pyr": 2}, 0.0, 1.0)
-    >>> [len(st) for st in block.groups[0].spiketrains]
-    [1, 1]
-    """
-    import neo
-    import quantities as pq
-
-    missing = [p for p in spikes if p not in sizes]
-    if missing:
-        raise ValueError(f"population {missing[0]!r} has no size (sizes given for: "
-                         f"{', '.join(sizes) or 'none'})")
-    PopulationList, ConcatList = _lazy_list_classes()
-    offsets = dict(zip(sizes, np.cumsum([0, *(int(n) for n in sizes.values())])[:-1]))
-    window = dict(t_start=float(t_start) * pq.s, t_stop=float(t_stop) * pq.s, units="s")
-
-    block = neo.Block(name=name, file_origin=file_origin)
-    seg = neo.Segment(name="run", index=0)
-    block.segments.append(seg)
-    parts, all_t, all_ch, all_ids, all_pop, all_idx = [], [], [], [], [], []
-    for pop, (ids, times) in spikes.items():
-        n = int(sizes[pop])
-        index = np.arange(n)
-        channels = offsets[pop] + index
-        stl = PopulationList.from_spike_time_array(times, offsets[pop] + ids, channels,
-                                                   source_population=pop, source_index=index,
-                                                   **window)
-        stl.segment = seg
-        group = neo.Group(name=pop, source_population=pop, size=n)
-        group.spiketrains = stl
-        group.block = block
-        block.groups.append(group)
-        parts.append(stl)
-        all_t.append(times)
-        all_ch.append(offsets[pop] + ids)
-        all_ids.append(channels)
-        all_pop.append(np.full(n, pop, dtype=object))
-        all_idx.append(index)
-
-    def cat(xs, dtype):
-        return np.concatenate(xs) if xs else np.zeros(0, dtype)
-
-    seg_list = ConcatList.from_spike_time_array(
-        cat(all_t, float), cat(all_ch, np.int64), cat(all_ids, np.int64),
-        source_population=cat(all_pop, object), source_index=cat(all_idx, np.int64), **window)
-    seg_list._parts = parts
-    seg_list.segment = seg
-    seg.spiketrains = seg_list
-    return block
 
 
 def monitors_to_neo(monitors, t_stop, t_start=0.0, sizes: dict | None = None,

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import quantities as pq
 
-__all__ = ["to_neo", "spikes_path"]
+__all__ = ["to_neo", "spikes_to_block", "spikes_path"]
 
 
 def spikes_path(results_dir) -> Path:
@@ -134,6 +134,97 @@ def _seconds(x) -> float:
     return float(x)
 
 
+def spikes_to_block(spikes: dict, sizes: dict, t_start: float, t_stop: float,
+                    name: str | None = None, file_origin: str | None = None,
+                    annotations: dict | None = None):
+    """Assemble a :class:`neo.Block` from canonical per-population spike arrays (the one
+    builder behind :func:`to_neo` and :func:`spikemod.io.monitors_to_neo`).
+
+    Parameters
+    ----------
+    spikes : dict
+        ``{population: (ids, times_s)}``: neuron indices in the population (int) and spike
+        times in seconds, all within ``[t_start, t_stop]``; the populations of the block.
+    sizes : dict
+        ``{population: size}`` of every population that defines the channel numbering, in
+        order (``channel_id = offset(population) + source_index``); it may hold populations
+        that are not in ``spikes``.
+    t_start, t_stop : float
+        Recording interval in seconds.
+    name, file_origin : str, optional
+        The block's name and file of origin.
+    annotations : dict, optional
+        ``{population: {column: per-neuron array}}``: extra array annotations of the trains
+        (``condition``, ``copy`` ...); columns whose length is not the population size are
+        skipped.
+
+    Returns
+    -------
+    neo.Block
+        One segment ``"run"`` and one group per population, spike trains built lazily.
+
+    Raises
+    ------
+    ValueError
+        For a population of ``spikes`` missing from ``sizes``.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> block = spikes_to_block({"pyr": (np.array([0, 1]), np.array([0.1, 0.2]))},
+    ...                         {"pyr": 2}, 0.0, 1.0)
+    >>> [len(st) for st in block.groups[0].spiketrains]
+    [1, 1]
+    """
+    import neo
+
+    missing = [p for p in spikes if p not in sizes]
+    if missing:
+        raise ValueError(f"population {missing[0]!r} has no size (sizes given for: "
+                         f"{', '.join(sizes) or 'none'})")
+    annotations = annotations or {}
+    PopulationList, ConcatList = _lazy_list_classes()
+    offsets = dict(zip(sizes, np.cumsum([0, *(int(n) for n in sizes.values())])[:-1]))
+    window = dict(t_start=float(t_start) * pq.s, t_stop=float(t_stop) * pq.s, units="s")
+
+    block = neo.Block(name=name, file_origin=file_origin)
+    seg = neo.Segment(name="run", index=0)
+    block.segments.append(seg)
+    parts, all_t, all_ch, all_ids, all_pop, all_idx = [], [], [], [], [], []
+    for pop, (ids, times) in spikes.items():
+        n = int(sizes[pop])
+        index = np.arange(n)
+        channels = offsets[pop] + index
+        extra = {k: v for k, v in annotations.get(pop, {}).items()
+                 if len(v) == n and k not in ("source_population", "source_index",
+                                              "channel_id")}
+        stl = PopulationList.from_spike_time_array(times, offsets[pop] + ids, channels,
+                                                   source_population=pop, source_index=index,
+                                                   **extra, **window)
+        stl.segment = seg
+        group = neo.Group(name=pop, source_population=pop, size=n)
+        group.spiketrains = stl
+        group.block = block
+        block.groups.append(group)
+        parts.append(stl)
+        all_t.append(times)
+        all_ch.append(offsets[pop] + ids)
+        all_ids.append(channels)
+        all_pop.append(np.full(n, pop, dtype=object))
+        all_idx.append(index)
+
+    def cat(xs, dtype):
+        return np.concatenate(xs) if xs else np.zeros(0, dtype)
+
+    seg_list = ConcatList.from_spike_time_array(
+        cat(all_t, float), cat(all_ch, np.int64), cat(all_ids, np.int64),
+        source_population=cat(all_pop, object), source_index=cat(all_idx, np.int64), **window)
+    seg_list._parts = parts
+    seg_list.segment = seg
+    seg.spiketrains = seg_list
+    return block
+
+
 def to_neo(results_dir, populations=None, t_start=None, t_stop=None):
     """Load a protocol's spikes (and recorded state) as a :class:`neo.Block`.
 
@@ -176,7 +267,6 @@ def to_neo(results_dir, populations=None, t_start=None, t_stop=None):
 
     from spikemod.io.spikes import read_spikes, read_state, read_units
 
-    SpikeTrainList, ConcatList = _lazy_list_classes()
     path = spikes_path(results_dir)
     spikes, meta = read_spikes(path)
     if populations is not None:
@@ -193,51 +283,16 @@ def to_neo(results_dir, populations=None, t_start=None, t_stop=None):
     if not t1 >= t0:
         raise ValueError(f"t_stop {t1:g} s is before t_start {t0:g} s")
 
-    block = neo.Block(name=Path(path).parent.name, file_origin=str(path))
-    seg = neo.Segment(name="run", index=0)
-    block.segments.append(seg)
-    offsets = {}
-    off = 0
-    for name in spikes:
-        offsets[name] = off
-        off += meta["sizes"][name]
-
-    parts, all_t, all_ch, all_ids, all_pop, all_idx = [], [], [], [], [], []
-    unit_columns = read_units(path)
+    selected = {}
     for name in populations:
         ids, times = spikes[name]
         keep = (times >= t0) & (times < t1) if (t_start is not None or t_stop is not None) \
             else (times >= t0) & (times <= t1)
-        ids, times = ids[keep], times[keep]
-        n = meta["sizes"][name]
-        index = np.arange(n)
-        channels = offsets[name] + index
-        extra = {k: v for k, v in unit_columns.get(name, {}).items()   # condition, copy, ...
-                 if len(v) == n and k not in ("source_population", "source_index",
-                                              "channel_id")}
-        stl = SpikeTrainList.from_spike_time_array(
-            times, offsets[name] + ids, channels, t_stop=t1 * pq.s, units="s",
-            t_start=t0 * pq.s, source_population=name, source_index=index, **extra)
-        stl.segment = seg
-        group = neo.Group(name=name, source_population=name, size=n)
-        group.spiketrains = stl
-        group.block = block
-        block.groups.append(group)
-        parts.append(stl)
-        all_t.append(times)
-        all_ch.append(offsets[name] + ids)
-        all_ids.append(channels)
-        all_pop.append(np.full(n, name, dtype=object))
-        all_idx.append(index)
-
-    cat = lambda xs, dt: np.concatenate(xs) if xs else np.zeros(0, dt)  # noqa: E731
-    seg_list = ConcatList.from_spike_time_array(
-        cat(all_t, float), cat(all_ch, np.int64), cat(all_ids, np.int64), t_stop=t1 * pq.s,
-        units="s", t_start=t0 * pq.s, source_population=cat(all_pop, object),
-        source_index=cat(all_idx, np.int64))
-    seg_list._parts = parts
-    seg_list.segment = seg
-    seg.spiketrains = seg_list
+        selected[name] = ids[keep], times[keep]
+    block = spikes_to_block(selected, {name: meta["sizes"][name] for name in spikes}, t0, t1,
+                            name=Path(path).parent.name, file_origin=str(path),
+                            annotations=read_units(path))     # condition, copy, ...
+    seg = block.segments[0]
 
     state = read_state(path, populations)
     groups = {g.name: g for g in block.groups}
