@@ -65,12 +65,8 @@ def finish_mode(mode: str, results_dir: str | Path | None = None):
     """
     if mode not in ("run", "build", "load"):
         raise ValueError(f"finish mode {mode!r} (allowed: run, build, load)")
-    old = dict(_FINISH)
-    _FINISH.update(mode=mode, results_dir=results_dir)
-    try:
+    with _overriding(_FINISH, mode=mode, results_dir=results_dir):
         yield
-    finally:
-        _FINISH.update(old)
 
 
 #: who is building (shown in progress lines) and whether to show progress
@@ -80,12 +76,19 @@ _PROGRESS = {"label": "spikemod", "quiet": False}
 @contextmanager
 def build_progress(label: str, quiet: bool = False):
     """Label (e.g. the protocol name) and on/off of the compile progress inside the block."""
-    old = dict(_PROGRESS)
-    _PROGRESS.update(label=label, quiet=quiet)
+    with _overriding(_PROGRESS, label=label, quiet=quiet):
+        yield
+
+
+@contextmanager
+def _overriding(state: dict, **values):
+    """``state`` updated with ``values`` inside the block, restored after it."""
+    old = dict(state)
+    state.update(values)
     try:
         yield
     finally:
-        _PROGRESS.update(old)
+        state.update(old)
 
 
 _SOURCE = re.compile(r"(\S+\.(?:cpp|c|cu))\b")
