@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from spikemod.experiments import fi_gain, network_gain
+
 
 def _rows(path):
     with open(path, newline="") as f:
@@ -27,39 +29,6 @@ def _rows(path):
 
 def _f(row, key):
     return float(row[key])
-
-
-def fi_gain(d):
-    s = _rows(d / "fi_gain_summary.csv")
-    gc_max = max(_f(r, "coupling") for r in s)
-    gc_min = min(_f(r, "coupling") for r in s)
-    id_max = max(_f(r, "I_dend_pA") for r in s)
-    id_min = min(_f(r, "I_dend_pA") for r in s)
-    g = {(_f(r, "I_dend_pA"), _f(r, "coupling")): _f(r, "gain_Hz_per_pA") for r in s}
-    yield ("1 dendritic drive raises gain", "gain_Hz_per_pA at max vs min I_dend, max g_c",
-           g[(id_max, gc_max)], g[(id_min, gc_max)], g[(id_max, gc_max)] > g[(id_min, gc_max)])
-    yield ("2 coupling raises gain", "gain_Hz_per_pA at max vs min g_c, max I_dend",
-           g[(id_max, gc_max)], g[(id_max, gc_min)], g[(id_max, gc_max)] > g[(id_max, gc_min)])
-
-
-def _coupling(text):
-    return text if text == "thalamic" else float(text)
-
-
-def network_gain(d):
-    s = _rows(d / "network_gain_summary.csv")
-    g = {(_f(r, "dend_drive_Hz"), _coupling(r["coupling"])): _f(r, "gain_Hz_per_Hz") for r in s}
-    dends = sorted({k[0] for k in g})
-    dmax, dmin = dends[-1], dends[0]
-    fixed = sorted(k[1] for k in g if k[1] != "thalamic")
-    for c in ((["thalamic"] if ("thalamic" in {k[1] for k in g}) else []) + fixed[-1:]):
-        yield (f"1 dendritic drive raises gain ({'thalamic coupling' if c == 'thalamic' else f'g_c {c:g}'})",
-               "gain_Hz_per_Hz at max vs min dendritic drive",
-               g[(dmax, c)], g[(dmin, c)], g[(dmax, c)] > g[(dmin, c)])
-    if len(fixed) >= 2:
-        cmax, cmin = fixed[-1], fixed[0]
-        yield ("2 coupling raises gain", "gain_Hz_per_Hz at max vs min fixed g_c, max dendritic drive",
-               g[(dmax, cmax)], g[(dmax, cmin)], g[(dmax, cmax)] > g[(dmax, cmin)])
 
 
 def inhibition_gain(d):
@@ -147,7 +116,7 @@ def _metaplasticity_claims(d):
     return [dict(c, reproduced=c["reproduced"] == "yes")]
 
 
-CHECKS = {"fi-gain": fi_gain, "network-gain": network_gain, "inhibition-gain": inhibition_gain,
+CHECKS = {"fi-gain": _from_experiment(fi_gain.claims_from_results), "network-gain": _from_experiment(network_gain.claims_from_results), "inhibition-gain": inhibition_gain,
           "ring-gating": ring_gating, "stdp-burst": stdp_burst, "gain-pulse": gain_pulse,
           "ne-inverted-u": ne_inverted_u,
           "threshold-detection": _from_experiment(_detection_any),

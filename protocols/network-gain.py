@@ -19,25 +19,28 @@ network_gain_summary.csv (dend_drive_Hz, coupling, gain_Hz_per_Hz), spikes.h5,
 network_gain.png, provenance.json.
 """
 
-from brian2 import second
+from spikemod.experiments import network_gain as exp
+from spikemod.experiments.common import scaled_recurrence
+from spikemod.protocol import UsageError, add_ee_scale, ee_scale, parse_values, protocol_main
 
-from spikemod import plotting
-from spikemod.microcircuit import (NETWORK_GAIN_COLUMNS, gains_by_condition, network_gain,
-                                   scaled_recurrence)
-from spikemod.protocol import UsageError, parse_values, add_ee_scale, ee_scale, protocol_main
+NAME = exp.NAME
 
-NAME = "network-gain"
+
+def _fmt(values):
+    return ",".join(v if isinstance(v, str) else f"{v:g}" for v in values)
 
 
 def add_arguments(p):
-    p.add_argument("--drive", default="300,400,500,600,800,1000,1200,1400",
+    d = exp.DEFAULTS
+    p.add_argument("--drive", default=_fmt(d["drive_Hz"]),
                    help="feed-forward Poisson rates, Hz (default %(default)s)", sets="drive.rate_soma")
-    p.add_argument("--dend-drive", default="50,300,600",
+    p.add_argument("--dend-drive", default=_fmt(d["dend_drive_Hz"]),
                    help="dendritic feedback Poisson rates, Hz (default %(default)s)", sets="drive.rate_dend")
-    p.add_argument("--coupling", default="thalamic,0,1",
+    p.add_argument("--coupling", default=_fmt(d["coupling"]),
                    help="coupling conditions: 'thalamic' (W25's thalamus-driven coupling) and/or "
                         "fixed g_c in [0, 1] (default %(default)s)", sets="coupling.g_c")
-    p.add_argument("--step", default="0.5", help="duration of each drive step, s (default %(default)s)")
+    p.add_argument("--step", default=f"{d['step_s']:g}",
+                   help="duration of each drive step, s (default %(default)s)")
     add_ee_scale(p)
 
 
@@ -58,18 +61,15 @@ def validate(args, model):
 
 def run(ctx, args):
     ctx.extra_provenance["ee_scale"] = float(args.ee)
-    result = network_gain(scaled_recurrence(ctx.model, args.ee), args.drive_Hz, args.dend_Hz, args.g_c,
-                          step=args.step_s * second, report=ctx.report(), **ctx.sim_kwargs)
-    ctx.write_csv("network_gain.csv", result.rows, NETWORK_GAIN_COLUMNS)
-    gains = gains_by_condition(result.rows)
-    ctx.write_csv("network_gain_summary.csv",
-                  [{"dend_drive_Hz": d, "coupling": c, "gain_Hz_per_Hz": g}
-                   for (d, c), g in gains.items()],
-                  ["dend_drive_Hz", "coupling", "gain_Hz_per_Hz"])
+    result = exp.simulate(scaled_recurrence(ctx.model, args.ee), args.drive_Hz, args.dend_Hz,
+                          args.g_c, step_s=args.step_s, report=ctx.report(), **ctx.sim_kwargs)
+    summary = exp.summarize(result.rows)
+    ctx.write_csv("network_gain.csv", result.rows, exp.COLUMNS)
+    ctx.write_csv("network_gain_summary.csv", summary, exp.SUMMARY_COLUMNS)
     ctx.save_spikes(result.spikes, t_stop=result.t_stop, sizes=result.sizes, units=ctx.copy_columns(
         result.info["cells_per_copy"], result.rows[:result.info["copies"]], ("dend_drive_Hz", "coupling")))
     ctx.extra_provenance.update(result.info)
-    ctx.save_figure(plotting.network_gain_figure(result.rows, gains), "network_gain.png")
+    ctx.save_figure(exp.figure(result.rows, summary), "network_gain.png")
 
 
 if __name__ == "__main__":

@@ -6,8 +6,6 @@ protocols' CSV columns. Conditions that must be compared run side by side as ind
 copies of the circuit in the same simulation (``copies``), so one build serves them all and
 they share the drive statistics.
 
-* :func:`network_gain` - population f-I under a staircase of feed-forward drive, for
-  dendritic drive and coupling levels [claims 1-2].
 * :func:`inhibition_gain` - pyramidal f-I with dendrite-targeted (SOM) or soma-targeted (PV)
   inhibition [claims 3-4].
 * :func:`ring_gating` - localised stimulus on the ring with PV->E on and off [claim 4].
@@ -29,87 +27,17 @@ from spikemod.experiments.common import (CircuitRun, coupling_label, population_
 from spikemod.io.monitors import spike_arrays
 from spikemod.network import build_microcircuit, ring_kernel
 
-__all__ = ["network_gain", "inhibition_gain", "ring_gating", "stdp_burst", "gain_pulse",
-           "weight_change_summary", "gains_by_condition", "fi_summary", "scaled_recurrence", "NETWORK_GAIN_COLUMNS", "INHIBITION_COLUMNS",
+__all__ = ["inhibition_gain", "ring_gating", "stdp_burst", "gain_pulse",
+           "weight_change_summary", "fi_summary", "scaled_recurrence", "INHIBITION_COLUMNS",
            "INHIBITION_SUMMARY_COLUMNS", "RING_GATING_COLUMNS", "STDP_BURST_COLUMNS",
            "STDP_BURST_SUMMARY_COLUMNS", "GAIN_PULSE_COLUMNS", "CircuitRun"]
 
-NETWORK_GAIN_COLUMNS = ["drive_Hz", "dend_drive_Hz", "coupling", "rate_Hz",
-                        "burst_mode_fraction"]
 INHIBITION_COLUMNS = ["condition", "I_soma_pA", "rate_Hz"]
 INHIBITION_SUMMARY_COLUMNS = ["condition", "gain_Hz_per_pA", "rheobase_pA"]
 RING_GATING_COLUMNS = ["neuron", "distance_rad", "condition", "rate_Hz"]
 STDP_BURST_COLUMNS = ["condition", "time_s", "mean_weight"]
 STDP_BURST_SUMMARY_COLUMNS = ["condition", "dw_per_s", "t90_s"]
 GAIN_PULSE_COLUMNS = ["time_s", "coupling", "mean_weight", "dw_dt"]
-
-
-def network_gain(model, drive_Hz, dend_drive_Hz, coupling, step=0.5 * second, device="runtime",
-                 seed=None, build_dir=None, report=None) -> CircuitRun:
-    """Population f-I of the pyramidal cells [RG25 claims 1-2] on the W25 circuit.
-
-    One circuit copy per (dendritic drive, coupling) pair, all in one simulation. The
-    feed-forward Poisson rate onto every pyramidal soma (and onto the interneurons, at W25's
-    weak weight) steps through ``drive_Hz``; each step lasts ``step`` and its second half is
-    measured (mean pyramidal rate; burst-mode fraction = share of time steps with the calcium
-    switch on). The dendritic Poisson rate is fixed per copy; ``coupling`` lists the coupling
-    conditions: ``'thalamic'`` (W25's thalamus-driven coupling) or fixed values of ``g_c``
-    (those copies keep ``g_c``; the thalamus still drives their dendrites).
-    """
-    labels = [coupling_label(c) for c in coupling]
-    dend, cidx = grid_values(dend_drive_Hz, np.arange(len(labels)))
-    cidx = cidx.astype(int)
-    copies = dend.size
-    time_step = model["sim.dt"]
-    half = step / 2
-    thalamic = any(lab == "thalamic" for lab in labels) and int(model["connectivity.n_thal"]) > 0
-    with simulation(device, seed=seed, dt=time_step, build_dir=build_dir) as sim:
-        mc = build_microcircuit(model, copies=copies, rng_seed=seed,
-                                coupling="thalamic" if thalamic else "fixed")
-        n = mc.sizes["pyr"]
-        copy = np.repeat(np.arange(copies), n)
-        fixed = np.array([lab != "thalamic" for lab in labels])[cidx][copy]
-        gc = np.array([0.0 if lab == "thalamic" else lab for lab in labels])[cidx][copy]
-        if thalamic:
-            mc.pyr.gc_dynamic = (~fixed).astype(float)
-            mc.pyr.gc_fixed = gc
-        mc.pyr.g_c = np.where(fixed, gc, 0.0)
-        mc.drive["fb_pyr"].rates = dend[copy] * Hz
-        mons = population_monitors(mc)
-        bursts = StateMonitor(mc.pyr, "burst_steps", record=True, dt=half,
-                              when="end", name="burst_steps_mon")
-        net = mc.network(*mons.values(), bursts)
-        for rate in drive_Hz:
-            for key, src in mc.drive.items():
-                if key.startswith("ff_"):
-                    src.rates = rate * Hz
-            net.run(step, report=report)
-        sim.finish()
-        spikes = {pop: spike_arrays(m) for pop, m in mons.items()}
-        steps = np.array(bursts.burst_steps[:])   # (neurons, samples at half-step ends)
-    ids, times = spikes["pyr"]
-    step_s, n_window = float(step / second), int(round(float(half / time_step)))
-    rows = []
-    for k, rate in enumerate(drive_Hz):
-        t0, t1 = (k + 0.5) * step_s, (k + 1) * step_s
-        r = rates_in_window(ids, times, n * copies, t0, t1)
-        bmf = (steps[:, 2 * k + 1] - steps[:, 2 * k]) / n_window
-        for c in range(copies):
-            sel = copy == c
-            rows.append({"drive_Hz": float(rate), "dend_drive_Hz": float(dend[c]),
-                         "coupling": labels[cidx[c]], "rate_Hz": float(r[sel].mean()),
-                         "burst_mode_fraction": float(bmf[sel].mean())})
-    return CircuitRun(rows, spikes, len(drive_Hz) * step_s,
-                      {"copies": copies, "cells_per_copy": mc.sizes}, population_sizes(mc))
-
-
-def gains_by_condition(rows, x="drive_Hz", keys=("dend_drive_Hz", "coupling")):
-    """Least-squares slope of rate against ``x`` over the firing points, per condition."""
-    out = {}
-    for cond in sorted({tuple(r[k] for k in keys) for r in rows}, key=str):
-        sel = [r for r in rows if tuple(r[k] for k in keys) == cond]
-        out[cond] = fi_gain([r[x] for r in sel], [r["rate_Hz"] for r in sel])
-    return out
 
 
 # ---------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from brian2 import SpikeGeneratorGroup, Synapses, Hz, ms, nS
 
 from spikemod.cli import main
 from spikemod.device import simulation
+from spikemod.experiments import network_gain
 from spikemod.network import build_microcircuit, ring_kernel
 from csvfiles import header as _header, rows as _rows
 
@@ -139,6 +140,11 @@ def test_claims_1_2_network_gain_on_the_published_circuit(runs):
     gain = {(float(r["dend_drive_Hz"]), r["coupling"]): float(r["gain_Hz_per_Hz"])
             for r in _rows(out / "network_gain_summary.csv")}
     assert set(gain) == {(d, c) for d in (50.0, 600.0) for c in ("thalamic", "0.0", "1.0")}
+    claims = network_gain.claims_from_results(out)      # the claims table's criterion
+    assert [c["claim"] for c in claims] == ["1 dendritic drive raises gain (thalamic coupling)",
+                                            "1 dendritic drive raises gain (g_c 1)",
+                                            "2 coupling raises gain"]
+    assert all(isinstance(c["reproduced"], bool) for c in claims)
     rows = _rows(out / "network_gain.csv")
     rate = {(float(r["drive_Hz"]), float(r["dend_drive_Hz"]), r["coupling"]): float(r["rate_Hz"])
             for r in rows}
