@@ -16,20 +16,24 @@ provenance.json.
 
 from brian2 import mV, ms, pA
 
-from spikemod import plotting
-from spikemod.protocol import parse_values, protocol_main
-from spikemod.singlecell import BAC_COLUMNS, bac
+from spikemod.experiments import bac as exp
+from spikemod.protocol import UsageError, parse_values, protocol_main
 
-NAME = "bac"
+NAME = exp.NAME
 
 
 def add_arguments(p):
-    p.add_argument("--soma-step", default="3000", help="somatic step, pA (default %(default)s)")
-    p.add_argument("--soma-width", default="3", help="somatic step length, ms (default %(default)s)")
-    p.add_argument("--dend-step", default="400", help="dendritic step, pA (default %(default)s)")
-    p.add_argument("--dend-width", default="50", help="dendritic step length, ms (default %(default)s)")
-    p.add_argument("--coupling", default="1", help="coupling probability g_c (default %(default)s)",
-                   sets="coupling.g_c")
+    d = exp.DEFAULTS
+    p.add_argument("--soma-step", default=f"{d['soma_step_pA']:g}",
+                   help="somatic step, pA (default %(default)s)")
+    p.add_argument("--soma-width", default=f"{d['soma_width_ms']:g}",
+                   help="somatic step length, ms (default %(default)s)")
+    p.add_argument("--dend-step", default=f"{d['dend_step_pA']:g}",
+                   help="dendritic step, pA (default %(default)s)")
+    p.add_argument("--dend-width", default=f"{d['dend_width_ms']:g}",
+                   help="dendritic step length, ms (default %(default)s)")
+    p.add_argument("--coupling", default=f"{d['coupling']:g}",
+                   help="coupling probability g_c (default %(default)s)", sets="coupling.g_c")
 
 
 def validate(args, model):
@@ -39,17 +43,17 @@ def validate(args, model):
     args.dend_w = parse_values(args.dend_width, "ms", "--dend-width", minimum=0.1)[0] * ms
     args.g_c = parse_values(args.coupling, "1", "--coupling", minimum=0, maximum=1)[0]
     if args.dend_w < args.soma_w:
-        from spikemod.protocol import UsageError
         raise UsageError(f"--dend-width {args.dend_width} ms is shorter than --soma-width "
                          f"{args.soma_width} ms (the dendritic step must outlast the somatic one)")
 
 
 def run(ctx, args):
-    rows, traces = bac(ctx.model, soma_step=args.soma, soma_width=args.soma_w,
-                       dend_step=args.dend, dend_width=args.dend_w, coupling=args.g_c,
-                       **ctx.sim_kwargs)
-    ctx.write_csv("bac.csv", rows, BAC_COLUMNS)
-    ctx.save_figure(plotting.bac_figure(rows, traces, v_ca_mV=float(ctx.model["dend.v_ca"] / mV)), "bac.png")
+    rows, traces = exp.simulate(ctx.model, soma_step=args.soma, soma_width=args.soma_w,
+                                dend_step=args.dend, dend_width=args.dend_w, coupling=args.g_c,
+                                **ctx.sim_kwargs)
+    ctx.write_csv("bac.csv", rows, exp.COLUMNS)
+    ctx.save_figure(exp.figure(rows, traces, v_ca_mV=float(ctx.model["dend.v_ca"] / mV)),
+                    "bac.png")
 
 
 if __name__ == "__main__":

@@ -10,28 +10,38 @@ the firing points [RG25 claims 1-2: dendritic drive and coupling raise gain].
 
 Outputs: fi_gain.csv (I_soma_pA, I_dend_pA, coupling, rate_Hz, burst_mode_fraction,
 burst_spike_fraction, window_start_s, window_stop_s), fi_gain_summary.csv (I_dend_pA, coupling,
-rheobase_pA, gain_Hz_per_pA), fi_gain.png, provenance.json.
+rheobase_pA, gain_Hz_per_pA), spikes.h5, fi_gain.png, provenance.json.
 """
 
+import numpy as np
 from brian2 import second
 
-from spikemod import plotting
+from spikemod.experiments import fi_gain as exp
 from spikemod.protocol import parse_values, protocol_main
-from spikemod.singlecell import FI_COLUMNS, FI_SUMMARY_COLUMNS, fi_grid
 
-NAME = "fi-gain"
+NAME = exp.NAME
+
+
+def _fmt(v):
+    """A default as option text: ``start:stop:step`` for an even range, else ``a,b,c``."""
+    step = np.diff(v)
+    return (f"{v[0]:g}:{v[-1]:g}:{step[0]:g}" if len(v) > 2 and np.allclose(step, step[0])
+            else ",".join(f"{x:g}" for x in v))
 
 
 def add_arguments(p):
-    p.add_argument("--i-soma", default="500:1500:50",
+    d = exp.DEFAULTS
+    p.add_argument("--i-soma", default=_fmt(d["I_soma_pA"]),
                    help="somatic currents, pA: list a,b,c or range start:stop:step (default %(default)s)")
-    p.add_argument("--i-dend", default="0,200,400,540,800",
+    p.add_argument("--i-dend", default=_fmt(d["I_dend_pA"]),
                    help="dendritic currents, pA (default %(default)s)")
-    p.add_argument("--coupling", default="0,0.25,0.5,1",
+    p.add_argument("--coupling", default=_fmt(d["coupling"]),
                    help="coupling probabilities g_c in [0, 1] (default %(default)s)",
                    sets="coupling.g_c")
-    p.add_argument("--burn-in", default="0.2", help="discarded transient, s (default %(default)s)")
-    p.add_argument("--duration", default="2", help="measured window, s (default %(default)s)")
+    p.add_argument("--burn-in", default=f"{d['burn_in_s']:g}",
+                   help="discarded transient, s (default %(default)s)")
+    p.add_argument("--duration", default=f"{d['duration_s']:g}",
+                   help="measured window, s (default %(default)s)")
 
 
 def validate(args, model):
@@ -44,17 +54,17 @@ def validate(args, model):
 
 def run(ctx, args):
     ctx.log(f"{args.I_soma.size * args.I_dend.size * args.g_c.size} neurons on {ctx.device}")
-    result = fi_grid(ctx.model, args.I_soma, args.I_dend, args.g_c,
-                     burn_in=args.burn_in_s * second, duration=args.duration_s * second,
-                     report=ctx.report(), **ctx.sim_kwargs)
-    ctx.write_csv("fi_gain.csv", result.rows(), FI_COLUMNS)
-    summary = result.summary()
-    ctx.write_csv("fi_gain_summary.csv", summary, FI_SUMMARY_COLUMNS)
+    result = exp.simulate(ctx.model, args.I_soma, args.I_dend, args.g_c,
+                          burn_in=args.burn_in_s * second, duration=args.duration_s * second,
+                          report=ctx.report(), **ctx.sim_kwargs)
+    summary = exp.summarize(result)
+    ctx.write_csv("fi_gain.csv", result.rows(), exp.COLUMNS)
+    ctx.write_csv("fi_gain_summary.csv", summary, exp.SUMMARY_COLUMNS)
     ctx.save_spikes({"pyr": (result.spike_ids, result.spike_times_s)},
                     t_stop=result.window[1], sizes={"pyr": result.rate_Hz.size},
                     units={"pyr": {"I_soma_pA": result.I_soma_pA, "I_dend_pA": result.I_dend_pA,
                                    "coupling": result.coupling}})
-    ctx.save_figure(plotting.fi_gain_figure(result, summary), "fi_gain.png")
+    ctx.save_figure(exp.figure(result, summary), "fi_gain.png")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ probability g_c (20 values 0.05..1). Both paths give the same spikes (checked).
   ``set_device("cpp_standalone", directory=D)`` (the same D every time, so ``make`` reuses
   what did not change), build the network with that point's value, ``run`` (generate, compile,
   run), read the monitor;
-* compile-once: ``spikemod.singlecell.fi_grid_many`` (one build; the binary re-runs with
+* compile-once: ``spikemod.experiments.fi_gain.simulate_many`` (one build; the binary re-runs with
   the point's g_c as a command-line value), sequential and with 2 parallel runs;
 * also the naive loop on the runtime device (numpy), for scale.
 
@@ -72,7 +72,7 @@ def naive(device_name, build_dir):
 def compile_once(build_dir, processes):
     from brian2 import second
     from spikemod.params import load_model
-    from spikemod.singlecell import fi_grid_many
+    from spikemod.experiments.fi_gain import simulate_many as fi_grid_many
     model = load_model()
     res = fi_grid_many(model, I_SOMA, [I_DEND], [0.5],
                        variants=[{"coupling.g_c": float(g)} for g in COUPLING],

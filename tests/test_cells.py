@@ -7,7 +7,7 @@ from brian2 import Network, SpikeMonitor, ms, pA, second
 from conftest import DEVICES
 from spikemod.cells import make_interneuron, make_pyramidal, make_soma_only, rheobase_analytic
 from spikemod.device import simulation
-from spikemod.singlecell import bac, fi_grid
+from spikemod.experiments import bac, fi_gain
 
 
 def test_analytic_rheobase_is_640_pA(model):
@@ -20,9 +20,9 @@ def rheobase_grid(request, model, build_root):
     v-nullcline alone, u = 0, would fire from 562.5 pA on), then 1 s measured."""
     m = model.copy()
     m.set("soma.dg_adapt", "0 nS")
-    res = fi_grid(m, np.arange(600, 701, 2.0), [0.0, 800.0], [0.0, 1.0], burn_in=1 * second,
-                  duration=1 * second, device=request.param, seed=3,
-                  build_dir=build_root / f"rheo-{request.param}")
+    res = fi_gain.simulate(m, np.arange(600, 701, 2.0), [0.0, 800.0], [0.0, 1.0],
+                           burn_in=1 * second, duration=1 * second, device=request.param,
+                           seed=3, build_dir=build_root / f"rheo-{request.param}")
     return request.param, res
 
 
@@ -36,8 +36,8 @@ def test_numerical_rheobase_within_5_percent_of_analytic(rheobase_grid):
 def bac_runs(request, model, build_root):
     runs = {}
     for idend in (300, 400):
-        rows, _ = bac(model, dend_step=idend * pA, device=request.param, seed=1,
-                      build_dir=build_root / f"bac-{request.param}")
+        rows, _ = bac.simulate(model, dend_step=idend * pA, device=request.param, seed=1,
+                               build_dir=build_root / f"bac-{request.param}")
         runs[idend] = {r["condition"]: r for r in rows}
     return runs
 
@@ -96,15 +96,19 @@ def test_zero_coupling_reproduces_soma_alone_exactly(model, device, build_root):
 def fi_by_device(model, build_root):
     out = {}
     for device in DEVICES:
-        out[device] = fi_grid(model, np.arange(500, 1501, 100.0), [0, 400, 800], [0, 0.5, 1],
-                              burn_in=0.2 * second, duration=1 * second, device=device, seed=11,
-                              build_dir=build_root / f"fi-{device}")
+        out[device] = fi_gain.simulate(model, np.arange(500, 1501, 100.0), [0, 400, 800],
+                                       [0, 0.5, 1], burn_in=0.2 * second, duration=1 * second,
+                                       device=device, seed=11,
+                                       build_dir=build_root / f"fi-{device}")
     return out
 
 
 @pytest.mark.parametrize("device", DEVICES)
 def test_gain_rises_with_dendritic_current_and_coupling(fi_by_device, device):
-    s = {(r["I_dend_pA"], r["coupling"]): r for r in fi_by_device[device].summary()}
+    summary = fi_gain.summarize(fi_by_device[device])
+    # RG25 claims 1-2 by the criterion analysis/claims.py reports (experiments.fi_gain.claim)
+    assert [c["reproduced"] for c in fi_gain.claim(summary)] == [True, True]
+    s = {(r["I_dend_pA"], r["coupling"]): r for r in summary}
     gain = lambda d, c: s[(d, c)]["gain_Hz_per_pA"]  # noqa: E731
     assert gain(0, 1) < gain(400, 1) < gain(800, 1)
     assert gain(800, 0) < gain(800, 0.5) < gain(800, 1)

@@ -29,7 +29,7 @@ VARIANTS = [{}, {"soma.a": "0.05/ms", "coupling.g_c": 1.0}]
 @pytest.fixture(scope="module")
 def compiled_grid(model, build_root):
     """One compile, three runs: two variants (seed 3), variant 0 again with seed 4."""
-    from spikemod.singlecell import fi_grid_many
+    from spikemod.experiments.fi_gain import simulate_many as fi_grid_many
     d = build_root / "fi-many"
     t0 = time.perf_counter()
     runs = fi_grid_many(model, **GRID, variants=VARIANTS, seeds=[3, 4], device="cpp_standalone",
@@ -41,7 +41,7 @@ def compiled_grid(model, build_root):
 @needs_cpp
 def test_rerun_with_new_values_equals_fresh_build(compiled_grid, model, build_root):
     """A re-run with run_args gives exactly the spikes of a fresh build with those values."""
-    from spikemod.singlecell import fi_grid
+    from spikemod.experiments.fi_gain import simulate as fi_grid
     _, runs, _ = compiled_grid
     varied = model.copy()
     for key, value in VARIANTS[1].items():
@@ -71,7 +71,7 @@ def test_seed_changes_without_rebuild(compiled_grid):
 def test_rerun_does_not_recompile(compiled_grid, model):
     """Same network again: the binary is not rebuilt (its time saving is a benchmark,
     scripts/bench_sweep.py, not a unit-test assertion)."""
-    from spikemod.singlecell import fi_grid_many
+    from spikemod.experiments.fi_gain import simulate_many as fi_grid_many
     d, runs, first = compiled_grid
     binary = d / "main"
     mtime = binary.stat().st_mtime_ns
@@ -84,7 +84,7 @@ def test_rerun_does_not_recompile(compiled_grid, model):
 def test_runtime_device_gives_same_values(model, compiled_grid):
     """run_many on the runtime device (rebuild per run) agrees with the compiled runs' rates
     for the deterministic part of the grid (no dendritic input, so no coupling draws matter)."""
-    from spikemod.singlecell import fi_grid_many
+    from spikemod.experiments.fi_gain import simulate_many as fi_grid_many
     res = fi_grid_many(model, GRID["I_soma_pA"], [0.0], [0.5], variants=VARIANTS[1:],
                        seeds=[3], device="runtime", **TIMES)[0]
     _, runs, _ = compiled_grid

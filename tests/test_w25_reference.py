@@ -15,7 +15,7 @@ from conftest import DEVICES
 from spikemod.cells import make_pyramidal
 from spikemod.device import simulation
 from spikemod.network import build_microcircuit
-from spikemod.singlecell import fi_grid
+from spikemod.experiments.fi_gain import simulate as fi_grid
 from w25_reference import w25_params, w25_simulate
 
 DT = 1e-4          # s
