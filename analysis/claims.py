@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from spikemod.experiments import fi_gain, network_gain
+from spikemod.experiments import fi_gain, inhibition_gain, ne_inverted_u, network_gain
 
 
 def _rows(path):
@@ -29,15 +29,6 @@ def _rows(path):
 
 def _f(row, key):
     return float(row[key])
-
-
-def inhibition_gain(d):
-    s = {r["condition"]: r for r in _rows(d / "inhibition_gain_summary.csv")}
-    gc, gs = _f(s["control"], "gain_Hz_per_pA"), _f(s["som"], "gain_Hz_per_pA")
-    rc, rs, rp = (_f(s[c], "rheobase_pA") for c in ("control", "som", "pv"))
-    yield ("3 SOM inhibition divides gain", "gain som vs control (Hz/pA)", gs, gc,
-           gs < gc and abs(rs - rc) <= 100)
-    yield ("4 PV inhibition raises threshold", "rheobase pv vs control (pA)", rp, rc, rp > rc)
 
 
 def ring_gating(d):
@@ -71,14 +62,6 @@ def gain_pulse(d):
     after = dw[t >= t.max() - width].mean()
     yield ("6 gain pulse speeds plasticity while it lasts", "mean |dw/dt| during vs before "
            "(nS/s)", during, before, during > before and after < during)
-
-
-def ne_inverted_u(d):
-    rows = _rows(d / "ne_dose.csv")
-    g = np.array([_f(r, "gain_Hz_per_pA") for r in rows])
-    k = int(np.nanargmax(g))
-    yield ("NE inverted U", "peak gain vs gain at the lowest NE (Hz/pA)", g[k], g[0],
-           0 < k < len(g) - 1)
 
 
 def _from_experiment(rows_to_claims):
@@ -116,9 +99,9 @@ def _metaplasticity_claims(d):
     return [dict(c, reproduced=c["reproduced"] == "yes")]
 
 
-CHECKS = {"fi-gain": _from_experiment(fi_gain.claims_from_results), "network-gain": _from_experiment(network_gain.claims_from_results), "inhibition-gain": inhibition_gain,
+CHECKS = {"fi-gain": _from_experiment(fi_gain.claims_from_results), "network-gain": _from_experiment(network_gain.claims_from_results), "inhibition-gain": _from_experiment(inhibition_gain.claims_from_results),
           "ring-gating": ring_gating, "stdp-burst": stdp_burst, "gain-pulse": gain_pulse,
-          "ne-inverted-u": ne_inverted_u,
+          "ne-inverted-u": _from_experiment(ne_inverted_u.claims_from_results),
           "threshold-detection": _from_experiment(_detection_any),
           "rivalry": _from_experiment(_rivalry_any),
           # --modulator runs of the two W25 protocols, when saved under these names

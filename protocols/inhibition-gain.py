@@ -14,28 +14,28 @@ Outputs: inhibition_gain.csv (condition, I_soma_pA, rate_Hz), inhibition_gain_su
 (condition, gain_Hz_per_pA, rheobase_pA), spikes.h5, inhibition_gain.png, provenance.json.
 """
 
-from brian2 import second
-
-from spikemod import plotting
-from spikemod.microcircuit import (INHIBITION_COLUMNS, INHIBITION_SUMMARY_COLUMNS, fi_summary,
-                                   inhibition_gain)
+from spikemod.experiments import inhibition_gain as exp
 from spikemod.protocol import parse_values, protocol_main
 
-NAME = "inhibition-gain"
-CONDITIONS = ("control", "som", "pv")
+NAME = exp.NAME
 
 
 def add_arguments(p):
-    p.add_argument("--i-soma", default="500:1500:50",
+    d = exp.DEFAULTS
+    i = d["I_soma_pA"]
+    p.add_argument("--i-soma", default=f"{i[0]:g}:{i[-1]:g}:{i[1] - i[0]:g}",
                    help="somatic currents, pA: list or start:stop:step (default %(default)s)")
-    p.add_argument("--i-dend", default="600", help="dendritic current, pA (default %(default)s)")
-    p.add_argument("--coupling", default="1", help="coupling probability g_c (default %(default)s)",
-                   sets="coupling.g_c")
-    p.add_argument("--inh-rate", default="3000",
+    p.add_argument("--i-dend", default=f"{d['I_dend_pA']:g}",
+                   help="dendritic current, pA (default %(default)s)")
+    p.add_argument("--coupling", default=f"{d['coupling']:g}",
+                   help="coupling probability g_c (default %(default)s)", sets="coupling.g_c")
+    p.add_argument("--inh-rate", default=f"{d['inh_rate_Hz']:g}",
                    help="total inhibitory Poisson rate in the som and pv conditions, Hz "
                         "(default %(default)s)")
-    p.add_argument("--burn-in", default="0.3", help="discarded transient, s (default %(default)s)")
-    p.add_argument("--duration", default="2", help="measured window, s (default %(default)s)")
+    p.add_argument("--burn-in", default=f"{d['burn_in_s']:g}",
+                   help="discarded transient, s (default %(default)s)")
+    p.add_argument("--duration", default=f"{d['duration_s']:g}",
+                   help="measured window, s (default %(default)s)")
 
 
 def validate(args, model):
@@ -48,16 +48,15 @@ def validate(args, model):
 
 
 def run(ctx, args):
-    result = inhibition_gain(ctx.model, args.I_soma, I_dend_pA=args.I_dend, coupling=args.g_c,
-                             inh_rate_Hz=args.inh, conditions=CONDITIONS,
-                             burn_in=args.burn_in_s * second, duration=args.duration_s * second,
-                             report=ctx.report(), **ctx.sim_kwargs)
-    summary = fi_summary(result.rows, CONDITIONS)
-    ctx.write_csv("inhibition_gain.csv", result.rows, INHIBITION_COLUMNS)
-    ctx.write_csv("inhibition_gain_summary.csv", summary, INHIBITION_SUMMARY_COLUMNS)
+    result = exp.simulate(ctx.model, args.I_soma, I_dend_pA=args.I_dend, coupling=args.g_c,
+                          inh_rate_Hz=args.inh, burn_in_s=args.burn_in_s,
+                          duration_s=args.duration_s, report=ctx.report(), **ctx.sim_kwargs)
+    summary = exp.summarize(result.rows)
+    ctx.write_csv("inhibition_gain.csv", result.rows, exp.COLUMNS)
+    ctx.write_csv("inhibition_gain_summary.csv", summary, exp.SUMMARY_COLUMNS)
     ctx.save_spikes(result.spikes, t_stop=result.t_stop, sizes=result.sizes)
     ctx.extra_provenance.update(result.info)
-    ctx.save_figure(plotting.inhibition_gain_figure(result.rows, summary), "inhibition_gain.png")
+    ctx.save_figure(exp.figure(result.rows, summary), "inhibition_gain.png")
 
 
 if __name__ == "__main__":

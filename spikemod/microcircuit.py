@@ -6,8 +6,6 @@ protocols' CSV columns. Conditions that must be compared run side by side as ind
 copies of the circuit in the same simulation (``copies``), so one build serves them all and
 they share the drive statistics.
 
-* :func:`inhibition_gain` - pyramidal f-I with dendrite-targeted (SOM) or soma-targeted (PV)
-  inhibition [claims 3-4].
 * :func:`ring_gating` - localised stimulus on the ring with PV->E on and off [claim 4].
 * :func:`stdp_burst` - plastic circuits with bursting on and off [claim 5].
 * :func:`gain_pulse` - a brief coupling pulse in a plastic circuit [claim 6].
@@ -27,82 +25,15 @@ from spikemod.experiments.common import (CircuitRun, coupling_label, population_
 from spikemod.io.monitors import spike_arrays
 from spikemod.network import build_microcircuit, ring_kernel
 
-__all__ = ["inhibition_gain", "ring_gating", "stdp_burst", "gain_pulse",
-           "weight_change_summary", "fi_summary", "scaled_recurrence", "INHIBITION_COLUMNS",
-           "INHIBITION_SUMMARY_COLUMNS", "RING_GATING_COLUMNS", "STDP_BURST_COLUMNS",
+__all__ = ["ring_gating", "stdp_burst", "gain_pulse",
+           "weight_change_summary", "scaled_recurrence", 
+           "RING_GATING_COLUMNS", "STDP_BURST_COLUMNS",
            "STDP_BURST_SUMMARY_COLUMNS", "GAIN_PULSE_COLUMNS", "CircuitRun"]
 
-INHIBITION_COLUMNS = ["condition", "I_soma_pA", "rate_Hz"]
-INHIBITION_SUMMARY_COLUMNS = ["condition", "gain_Hz_per_pA", "rheobase_pA"]
 RING_GATING_COLUMNS = ["neuron", "distance_rad", "condition", "rate_Hz"]
 STDP_BURST_COLUMNS = ["condition", "time_s", "mean_weight"]
 STDP_BURST_SUMMARY_COLUMNS = ["condition", "dw_per_s", "t90_s"]
 GAIN_PULSE_COLUMNS = ["time_s", "coupling", "mean_weight", "dw_dt"]
-
-
-# ---------------------------------------------------------------------------------------------
-def inhibition_gain(model, I_soma_pA, I_dend_pA=600.0, coupling=1.0, inh_rate_Hz=3000.0,
-                    conditions=("control", "som", "pv"), burn_in=0.3 * second,
-                    duration=2 * second, device="runtime", seed=None, build_dir=None,
-                    report=None) -> CircuitRun:
-    """Pyramidal f-I with dendrite- or soma-targeted inhibition [RG25 claims 3-4].
-
-    Isolated synaptic pyramidal cells (one per somatic current and condition; circuit copies
-    of one cell without recurrent synapses) receive constant ``I_soma`` and dendritic current
-    ``I_dend_pA`` at coupling ``coupling``. ``som``: GABA_A Poisson input of total rate
-    ``inh_rate_Hz`` onto the apical dendrite (raised SOM activity); ``pv``: the same input onto
-    the soma (raised PV activity); ``control``: none. Each event has the peak I->E ring weight
-    ``IE_A / (IE_sigma sqrt(2 pi))`` (W25). Rates over ``duration`` after ``burn_in``; rheobase
-    = smallest current that fires, gain = least-squares slope over the firing points.
-    """
-    I, cond_idx = grid_values(I_soma_pA, np.arange(len(conditions)))
-    cond_idx = cond_idx.astype(int)
-    n = I.size
-    w_inh = ring_kernel(0.0, float(model["connectivity.IE_A"] / nS),
-                        float(model["connectivity.IE_sigma"])) * nS
-    with simulation(device, seed=seed, dt=model["sim.dt"], build_dir=build_dir) as sim:
-        mc = build_microcircuit(model, n_exc=1, n_pv=0, n_som=0, n_thal=0, copies=n, rng_seed=seed,
-                                stdp=False, coupling="fixed")
-        for src in mc.drive.values():
-            src.rates = 0 * Hz
-        mc.pyr.I_soma = I * pA
-        mc.pyr.I_dend = I_dend_pA * pA
-        mc.pyr.g_c = coupling
-        names = np.asarray(conditions)[cond_idx]
-        inh = PoissonGroup(n, rates=np.where(names == "control", 0.0, inh_rate_Hz) * Hz,
-                           name="inhibition")
-        on_dend = Synapses(inh, mc.pyr, on_pre="g_gaba_d_post += w_inh",
-                           namespace={"w_inh": w_inh}, name="inh_dend")
-        on_dend.connect(i=np.flatnonzero(names == "som"), j=np.flatnonzero(names == "som"))
-        on_soma = Synapses(inh, mc.pyr, on_pre="g_gaba_s_post += w_inh",
-                           namespace={"w_inh": w_inh}, name="inh_soma")
-        on_soma.connect(i=np.flatnonzero(names == "pv"), j=np.flatnonzero(names == "pv"))
-        mon = SpikeMonitor(mc.pyr, name="pyr_spikes")
-        net = mc.network(inh, on_dend, on_soma, mon)
-        net.run(burn_in + duration, report=report)
-        sim.finish()
-        ids, times = spike_arrays(mon)
-    t0 = float(burn_in / second)
-    t1 = t0 + float(duration / second)
-    rate = rates_in_window(ids, times, n, t0, t1)
-    rows = [{"condition": str(names[k]), "I_soma_pA": float(I[k]), "rate_Hz": float(rate[k])}
-            for k in np.lexsort((I, cond_idx))]
-    return CircuitRun(rows, {"pyr": (ids, times)}, t1,
-                      {"inhibitory_weight_nS": float(w_inh / nS),
-                       "inh_rate_Hz": float(inh_rate_Hz), "I_dend_pA": float(I_dend_pA),
-                       "coupling": float(coupling)}, {"pyr": n})
-
-
-def fi_summary(rows, conditions):
-    """``INHIBITION_SUMMARY_COLUMNS`` rows: gain (Hz/pA) and rheobase (pA) per condition."""
-    out = []
-    for cond in conditions:
-        sel = [r for r in rows if r["condition"] == cond]
-        I = [r["I_soma_pA"] for r in sel]
-        r = [r["rate_Hz"] for r in sel]
-        out.append({"condition": cond, "gain_Hz_per_pA": fi_gain(I, r),
-                    "rheobase_pA": rheobase(I, r)})
-    return out
 
 
 # ---------------------------------------------------------------------------------------------

@@ -107,26 +107,6 @@ def raster(ax, times_s, ids, color="k", title="", ylabel="neuron"):
 
 # -- protocol figures ------------------------------------------------------------------------
 # -- microcircuit figures (spikemod.microcircuit) ---------------------------------------------
-def inhibition_gain_figure(rows, summary):
-    """inhibition-gain: f-I per condition (left), gain and rheobase per condition (right)."""
-    fig, axes = figure(1, 3, width=9.0, height=2.9)
-    for s in summary:
-        sel = [r for r in rows if r["condition"] == s["condition"]]
-        axes[0, 0].plot([r["I_soma_pA"] for r in sel], [r["rate_Hz"] for r in sel], "o-",
-                        ms=2.5, color=COLORS.get(s["condition"]), label=s["condition"])
-    axes[0, 0].set_xlabel("I_soma (pA)")
-    axes[0, 0].set_ylabel("rate (Hz)")
-    axes[0, 0].legend()
-    names = [s["condition"] for s in summary]
-    colors = [COLORS.get(n, "0.5") for n in names]
-    axes[0, 1].bar(names, [s["gain_Hz_per_pA"] for s in summary], color=colors)
-    axes[0, 1].set_ylabel("gain (Hz/pA)")
-    axes[0, 2].bar(names, [s["rheobase_pA"] for s in summary], color=colors)
-    axes[0, 2].set_ylabel("rheobase (pA)")
-    fig.suptitle("SOM (dendrite) inhibition divides gain; PV (soma) inhibition shifts threshold")
-    return fig
-
-
 def ring_gating_figure(rows):
     """ring-gating: rate of every pyramidal cell against distance from the stimulus."""
     fig, axes = figure(1, 2, width=7.0, height=2.9)
@@ -219,33 +199,6 @@ def neuropeptide_figure(rows):
     ax.set_ylabel("peptide released (uM)")
     ax.set_title("burst-gated dense-core release")
     ax.legend()
-    return fig
-
-
-def ne_inverted_u_figure(rows):
-    """Gain and burst-mode fraction against bath NE, with receptor occupancies."""
-    ne = np.array([r["NE_nM"] for r in rows])
-    ne_plot = np.where(ne > 0, ne, np.nan)
-    fig, axes = figure(1, 3, width=9.6)
-    axes[0, 0].semilogx(ne_plot, [r["gain_Hz_per_pA"] for r in rows], "o-", color=COLORS["pyr"])
-    axes[0, 0].set_ylabel("gain (Hz/pA)")
-    axes[0, 0].set_title("f-I gain")
-    axes[0, 1].semilogx(ne_plot, [r["burst_mode_fraction"] for r in rows], "o-",
-                        color=COLORS["dend"])
-    axes[0, 1].set_ylabel("burst-mode fraction")
-    axes[0, 1].set_title("bursting")
-    ax = axes[0, 2]
-    for key, label, color in (("alpha2_occupancy", "alpha2A (Gi)", COLORS["pyr"]),
-                              ("alpha1_occupancy", "alpha1 (Gq)", COLORS["dend"]),
-                              ("beta1_occupancy", "beta1 (Gs)", COLORS["som"]),
-                              ("g_c", "coupling g_c", COLORS["control"])):
-        if key in rows[0]:
-            ax.semilogx(ne_plot, [r[key] for r in rows], "o-", ms=2.5, color=color, label=label)
-    ax.set_ylabel("occupancy / g_c")
-    ax.set_title("receptors and coupling")
-    ax.legend(fontsize=6.5)
-    for a in axes[0]:
-        a.set_xlabel("bath NE (nM)")
     return fig
 
 
