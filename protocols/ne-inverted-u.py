@@ -14,26 +14,37 @@ lower gain at high NE).
 
 Outputs: ne_dose.csv (NE_nM, gain_Hz_per_pA, burst_mode_fraction, alpha2_occupancy,
 alpha1_occupancy), ne_dose_detail.csv (plus beta1 occupancy, cAMP_uM, PKA, Ca_uM, h_HCN,
-g_c), ne_inverted_u.png, provenance.json.
+g_c), spikes.h5, ne_inverted_u.png, provenance.json (the gain's peak).
 """
 
 import numpy as np
 from brian2 import second
 
-from spikemod import plotting
-from spikemod.neuromod import dose_fi
+from spikemod.experiments import ne_inverted_u as exp
 from spikemod.protocol import UsageError, parse_values, protocol_main
 
-NAME = "ne-inverted-u"
+NAME = exp.NAME
+
+
+def _fmt(v):
+    """A default as option text: ``start:stop:step`` for an even range, else ``a,b,c``."""
+    step = np.diff(v)
+    return (f"{v[0]:g}:{v[-1]:g}:{step[0]:g}" if len(v) > 2 and np.allclose(step, step[0])
+            else ",".join(f"{x:g}" for x in v))
 
 
 def add_arguments(p):
-    p.add_argument("--ne", default="1,3.16,10,31.6,100,316,1000,3162,10000",
+    d = exp.DEFAULTS
+    p.add_argument("--ne", default=_fmt(d["ne_nM"]),
                    help="bath NE concentrations, nM (default: 4 decades, %(default)s)")
-    p.add_argument("--i-soma", default="650:1500:50", help="somatic currents, pA (default %(default)s)")
-    p.add_argument("--i-dend", default="500", help="dendritic current, pA (default %(default)s)")
-    p.add_argument("--burn-in", default="0.2", help="discarded transient, s (default %(default)s)")
-    p.add_argument("--duration", default="2", help="measured window, s (default %(default)s)")
+    p.add_argument("--i-soma", default=_fmt(d["I_soma_pA"]),
+                   help="somatic currents, pA (default %(default)s)")
+    p.add_argument("--i-dend", default=f"{d['I_dend_pA']:g}",
+                   help="dendritic current, pA (default %(default)s)")
+    p.add_argument("--burn-in", default=f"{d['burn_in_s']:g}",
+                   help="discarded transient, s (default %(default)s)")
+    p.add_argument("--duration", default=f"{d['duration_s']:g}",
+                   help="measured window, s (default %(default)s)")
 
 
 def validate(args, model):
@@ -48,28 +59,15 @@ def validate(args, model):
 
 def run(ctx, args):
     ctx.log(f"{args.ne_nM.size * args.I_soma.size} cells on {ctx.device}")
-    res = dose_fi(ctx.model, "NE", args.ne_nM / 1e3, args.I_soma, args.I_dend,
-                  burn_in=args.burn_in_s * second, duration=args.duration_s * second,
-                  report=ctx.report(), **ctx.sim_kwargs)
-    rows = []
-    for r in res.per_concentration():
-        rows.append({"NE_nM": r["conc_uM"] * 1e3, "gain_Hz_per_pA": r["gain_Hz_per_pA"],
-                     "burst_mode_fraction": r["burst_mode_fraction"],
-                     "alpha2_occupancy": r["R_alpha2A"], "alpha1_occupancy": r["R_alpha1"],
-                     "beta1_occupancy": r["R_beta1"], "cAMP_uM": r["cAMP"], "PKA": r["PKA"],
-                     "Ca_uM": r["Ca"], "h_HCN": r["h_HCN"], "g_c": r["g_c"]})
-    cols = ["NE_nM", "gain_Hz_per_pA", "burst_mode_fraction", "alpha2_occupancy",
-            "alpha1_occupancy"]
-    ctx.write_csv("ne_dose.csv", rows, cols)
-    ctx.write_csv("ne_dose_detail.csv", rows, cols + ["beta1_occupancy", "cAMP_uM", "PKA",
-                                                      "Ca_uM", "h_HCN", "g_c"])
-    gains = np.array([r["gain_Hz_per_pA"] for r in rows])
-    k = int(np.nanargmax(gains))
-    ctx.extra_provenance["peak"] = {"NE_nM": rows[k]["NE_nM"], "gain_Hz_per_pA": gains[k],
-                                    "gain_lowest_NE": gains[0], "gain_highest_NE": gains[-1],
-                                    "interior_peak": bool(0 < k < len(rows) - 1)}
-    ctx.save_spikes({"pyr": (res.spike_ids, res.spike_times_s)}, t_stop=res.window[1])
-    ctx.save_figure(plotting.ne_inverted_u_figure(rows), "ne_inverted_u.png")
+    res = exp.simulate(ctx.model, args.ne_nM, args.I_soma, args.I_dend,
+                       burn_in=args.burn_in_s * second, duration=args.duration_s * second,
+                       report=ctx.report(), **ctx.sim_kwargs)
+    rows = exp.summarize(res)
+    ctx.write_csv("ne_dose.csv", rows, exp.COLUMNS)
+    ctx.write_csv("ne_dose_detail.csv", rows, exp.DETAIL_COLUMNS)
+    ctx.extra_provenance["peak"] = exp.peak(rows)
+    ctx.save_spikes({"pyr": (res.fi.spike_ids, res.fi.spike_times_s)}, t_stop=res.fi.window[1])
+    ctx.save_figure(exp.figure(rows), "ne_inverted_u.png")
 
 
 if __name__ == "__main__":

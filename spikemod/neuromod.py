@@ -24,7 +24,8 @@ modulator-free steady state, where each mapping returns the cell's own parameter
   ``d = d0 (1 + sk_Ca Ca)`` (and ``d_burst``) [S21 mechanism (d); Wang et al. 2007]. Together
   with ``ca_depolarisation`` it makes the Gq effect on gain dose-dependent: the depolarisation
   lowers the rheobase, the K+ current divides the gain, and at high Gq the K+ current dominates
-  (with the default constants; measured in ``ne-inverted-u``);
+  (with the default constants; measured in ``ne-inverted-u``,
+  :mod:`spikemod.experiments.ne_inverted_u`);
 * ``pka_threshold``: ``vt = vt0 + dvt_PKA (PKA - PKA_ref)`` [S21 mechanism (e)];
 * ``nmda_ratio`` (synaptic cells): AMPA/NMDA ratio through the NMDA decay time,
   ``tau_nmda = tau0 (1 + nmda_PKA (PKA - PKA_ref))`` [S21 mechanism (b)];
@@ -41,7 +42,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
 from brian2 import Synapses, umolar
 
 from spikemod.gpcr import basal_reference, make_gpcr, receptor_densities, set_steady_state
@@ -193,77 +193,3 @@ def ach_receptor_scaling(model, ach_uM: float) -> dict:
     occ = lambda r: ach_uM / (ach_uM + float(model[f"receptors.{r}_Kd"] / umolar))  # noqa: E731
     return {"EE": 1 - float(model["effects.ach_ee_suppression"]) * occ("M2"),
             "ff": 1 + float(model["effects.ach_ff_boost"]) * occ("nACh")}
-
-
-@dataclass
-class DoseFI:
-    """f-I curves under a bath modulator: one neuron per (concentration, I_soma)."""
-
-    conc_uM: np.ndarray          # per neuron
-    I_soma_pA: np.ndarray        # per neuron
-    rate_Hz: np.ndarray
-    burst_mode_fraction: np.ndarray
-    steady: dict                 # steady state per neuron (occupancies, cAMP, ...)
-    g_c: np.ndarray              # effective coupling per neuron at the end
-    window: tuple
-    spike_ids: np.ndarray
-    spike_times_s: np.ndarray
-
-    def per_concentration(self):
-        """Rows ``{conc_uM, gain_Hz_per_pA, burst_mode_fraction, g_c, <steady vars>}``."""
-        from spikemod.analysis.fi import fi_gain
-        rows = []
-        for c in np.unique(self.conc_uM):
-            sel = self.conc_uM == c
-            order = np.argsort(self.I_soma_pA[sel])
-            row = {"conc_uM": float(c),
-                   "gain_Hz_per_pA": fi_gain(self.I_soma_pA[sel][order],
-                                             self.rate_Hz[sel][order]),
-                   "burst_mode_fraction": float(np.mean(self.burst_mode_fraction[sel])),
-                   "g_c": float(np.mean(self.g_c[sel]))}
-            idx = np.flatnonzero(sel)[0]
-            row.update({k: float(np.asarray(v)[idx]) for k, v in self.steady.items()})
-            rows.append(row)
-        return rows
-
-
-def dose_fi(model, modulator: str, conc_uM, I_soma_pA, I_dend_pA: float = 0.0,
-            burn_in=None, duration=None, device="runtime", seed=None, build_dir=None,
-            report=None) -> DoseFI:
-    """f-I curves of unconnected L5 pyramidal cells in a bath of ``modulator`` (one neuron per
-    concentration x somatic current, one network, one run). Every second-messenger pool starts
-    at the steady state of its bath concentration (:func:`spikemod.gpcr.steady_state`), so the
-    burn-in only removes the spiking transient."""
-    from brian2 import Network, SpikeMonitor, pA, second
-    from spikemod.analysis.fi import rates_in_window
-    from spikemod.cells import grid_values, make_pyramidal
-    from spikemod.device import simulation
-
-    burn_in = 0.2 * second if burn_in is None else burn_in
-    duration = 2 * second if duration is None else duration
-    conc, Is = grid_values(conc_uM, I_soma_pA)
-    time_step = model["sim.dt"]
-    t0, t1 = float(burn_in / second), float((burn_in + duration) / second)
-    with simulation(device, seed=seed, dt=time_step, build_dir=build_dir) as sim:
-        G = make_pyramidal(conc.size, model, name="pyr")
-        G.I_soma = Is * pA
-        G.I_dend = I_dend_pA * pA
-        G.t_measure = burn_in - 0.5 * time_step
-        nm = attach(G, model, "pyr")
-        steady = nm.set_steady_state(model, {modulator: conc})
-        spikes = SpikeMonitor(G)
-        net = Network(G, spikes, *nm.objects)
-        net.run(burn_in + duration, report=report)
-        sim.finish()
-        ids = np.asarray(spikes.i[:], dtype=np.int64)
-        times = np.asarray(spikes.t[:] / second)
-        steps = np.array(G.burst_steps[:])
-        g_c = np.array(G.g_c[:])
-    half = 0.5 * float(time_step / second)
-    n_steps = int(round(float(duration / time_step)))
-    keep = {k: np.broadcast_to(v, conc.shape) for k, v in steady.items()
-            if np.ndim(v) or k in ("cAMP", "PKA", "Ca", "h_HCN")}
-    return DoseFI(conc_uM=conc, I_soma_pA=Is,
-                  rate_Hz=rates_in_window(ids, times, conc.size, t0 - half, t1 - half),
-                  burst_mode_fraction=steps / n_steps, steady=keep, g_c=g_c, window=(t0, t1),
-                  spike_ids=ids, spike_times_s=times)
