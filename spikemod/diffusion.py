@@ -25,7 +25,7 @@ one-to-one-per-neuron ``Synapses`` summed variable (:meth:`Grid.connect_readers`
 Bath (well-mixed) application: :func:`make_bath`, a single compartment with the same uptake and
 decay and a settable concentration.
 
-Analytic point source (tests, ``volume-transmission``):
+Analytic point source (tests, :mod:`spikemod.experiments.volume_transmission`):
 ``C(r, t) = M / (alpha (4 pi D* t)^{ndim/2}) exp(-r^2/(4 D* t) - k t)`` [N98] (in 2-D ``M`` is
 per slab thickness ``dx``). Well-mixed Michaelis-Menten decay:
 ``C(t) = K_m W((C0/K_m) exp((C0 - V_max t)/K_m))`` with ``W`` the Lambert W function
@@ -37,7 +37,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from brian2 import NeuronGroup, Synapses, Quantity, mmolar, ms, second, umetre
+from brian2 import NeuronGroup, Synapses, Quantity, mmolar, second, umetre
 
 # the diffusion section and its stability check live in spikemod.params (load_model checks
 # them; params must not import this module); re-exported here under their usual names
@@ -219,95 +219,3 @@ def mm_decay_analytic(t, C0, V_max, K_m):
     x = float(C0 / K_m)
     arg = x * np.exp(x - np.asarray(V_max * t / K_m, dtype=float))
     return K_m * np.real(lambertw(arg))
-
-
-@dataclass
-class PointRelease:
-    """Result of :func:`point_release`: sampled concentrations of every voxel."""
-
-    t_s: np.ndarray            # sample times (s), after the release at t = 0
-    r_um: np.ndarray           # distance of each voxel from the release voxel
-    C_uM: np.ndarray           # (n_times, n_voxels)
-    mass: np.ndarray           # alpha * sum(C) dV per sample, in the units of ``amount``
-    amount: float              # uM um^3
-    params: dict
-    axis_voxels: np.ndarray    # voxels on the +x half-axis through the release point
-
-    def analytic_uM(self, k_per_s: float = 0.0) -> np.ndarray:
-        p = self.params
-        D = float(p["D_star"] / (umetre ** 2 / second))
-        dx = float(p["dx"] / umetre)
-        t = self.t_s[:, None]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.asarray(point_source_analytic(self.r_um[None, :], t, self.amount,
-                                                    float(p["alpha"]), D, p["ndim"],
-                                                    k=k_per_s, thickness=dx))
-
-    def rel_l2(self, min_r_um: float, min_t_s: float, k_per_s: float = 0.0) -> float:
-        """Relative L2 error against the analytic solution over r > min_r, t > min_t."""
-        sel_t = self.t_s > min_t_s
-        sel_r = self.r_um > min_r_um
-        model = self.C_uM[sel_t][:, sel_r]
-        ref = self.analytic_uM(k_per_s)[sel_t][:, sel_r]
-        return float(np.linalg.norm(model - ref) / np.linalg.norm(ref))
-
-
-def point_release(model, overrides: dict | None = None, duration=2 * second,
-                  sample_every=100 * ms, amount=None, shape=None, released_before=None,
-                  device="runtime", seed=None, build_dir=None, report=None) -> PointRelease:
-    """Release ``amount`` (default ``sites_per_neuron x release_amount``) at t = 0 in the centre
-    voxel of a grid and sample every voxel every ``sample_every`` (rounded to a multiple of the
-    grid's dt) until ``duration``.
-
-    The whole amount starts in the release voxel (a lattice delta). A lattice delta differs
-    from the continuum point source by O((dx/sigma)^2) in shape: with this FTCS scheme the
-    relative L2 error at r > 3 dx is ~5 % while sigma = sqrt(2 D* t) ~ dx and falls below 2 %
-    once sigma > ~2.2 dx (measured, tests/test_diffusion.py). Sample times are times since the
-    release.
-
-    ``released_before`` (a time t0) separates that representation error from the solver's own
-    error, the standard verification of a diffusion scheme against a singular solution: the
-    release happened t0 before the grid starts, so every voxel starts at the point-source
-    profile C(r, t0) (sampled at the voxel centres and rescaled so that alpha * sum(C) dV is
-    exactly ``amount``; only without first-order decay), and the samples are compared with C(r, t0 + t). With sigma0 = sqrt(2 D* t0) = 1.5 dx the
-    relative L2 error at r > 3 dx over t > 10 dt is 1.1-1.7 % for dt = 1-30 ms
-    (tests/test_diffusion.py).
-    """
-    from brian2 import Network, StateMonitor, umolar
-    from spikemod.device import simulation
-
-    p = checked_params(model, overrides)
-    if released_before is not None and float(p["decay"] * second) != 0:
-        raise ValueError("point_release: released_before needs diffusion.decay = 0, "
-                         f"got {p['decay']}")
-    if amount is None:
-        amount = float(p["sites_per_neuron"]) * p["release_amount"]
-    # samples on grid steps: a multiple of the grid's dt
-    sample_every = max(1, int(round(float(sample_every / p["dt"])))) * p["dt"]
-    amount_val = float(amount / (umolar * umetre ** 3))
-    with simulation(device, seed=seed, build_dir=build_dir) as sim:
-        grid = make_grid(model, overrides, shape=shape)
-        centre = grid.centre()
-        xyz = grid.coordinates_um()
-        r = np.sqrt(((xyz - xyz[centre]) ** 2).sum(axis=1))
-        dV = float(p["dx"] / umetre) ** 3
-        if released_before is None:
-            t0 = 0.0
-            grid.group.C[centre] = p["tonic"] + grid.release_increment(amount)
-        else:
-            t0 = float(released_before / second)
-            D = float(p["D_star"] / (umetre ** 2 / second))
-            profile = np.asarray(point_source_analytic(r, t0, 1.0, 1.0, D, p["ndim"], k=0.0,
-                                                       thickness=float(p["dx"] / umetre)))
-            profile = profile / profile.sum() * (amount_val / (float(p["alpha"]) * dV))
-            grid.group.C = p["tonic"] + profile * umolar
-        mon = StateMonitor(grid.group, "C", record=True, dt=sample_every)
-        net = Network(*grid.objects, mon)
-        net.run(duration + 0.5 * sample_every, report=report)
-        sim.finish()
-        t_s = np.asarray(mon.t / second) + t0
-        C = np.asarray(mon.C / umolar).T.copy()
-    mass = float(p["alpha"]) * C.sum(axis=1) * dV
-    on_axis = np.all(xyz[:, 1:] == xyz[centre, 1:], axis=1) & (xyz[:, 0] >= xyz[centre, 0])
-    return PointRelease(t_s=t_s, r_um=r, C_uM=C, mass=mass, amount=amount_val, params=p,
-                        axis_voxels=np.flatnonzero(on_axis))

@@ -17,7 +17,8 @@ from brian2 import Network, StateMonitor, ms, second, umolar, umetre
 from conftest import DEVICES
 from spikemod.device import simulation
 from spikemod.diffusion import (check_stability, make_bath, make_grid, mm_decay_analytic,
-                                point_release, stability_limit)
+                                stability_limit)
+from spikemod.experiments.volume_transmission import point_release
 from spikemod.params import ModelError
 
 GRID = {"uptake": False, "dt": 30 * ms, "n_side": 21}
