@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from spikemod.experiments import fi_gain, inhibition_gain, ne_inverted_u, network_gain
+from spikemod.experiments import fi_gain, inhibition_gain, ne_inverted_u, network_gain, ring_gating
 
 
 def _rows(path):
@@ -29,15 +29,6 @@ def _rows(path):
 
 def _f(row, key):
     return float(row[key])
-
-
-def ring_gating(d):
-    rows = _rows(d / "ring_gating.csv")
-    far = {c: np.mean([_f(r, "rate_Hz") for r in rows
-                       if r["condition"] == c and _f(r, "distance_rad") > np.pi / 2])
-           for c in ("pv_on", "pv_off")}
-    yield ("4 PV gates the stimulus' neighbours", "mean rate > pi/2 from the stimulus, "
-           "pv_on vs pv_off (Hz)", far["pv_on"], far["pv_off"], far["pv_on"] < far["pv_off"])
 
 
 def stdp_burst(d):
@@ -100,7 +91,7 @@ def _metaplasticity_claims(d):
 
 
 CHECKS = {"fi-gain": _from_experiment(fi_gain.claims_from_results), "network-gain": _from_experiment(network_gain.claims_from_results), "inhibition-gain": _from_experiment(inhibition_gain.claims_from_results),
-          "ring-gating": ring_gating, "stdp-burst": stdp_burst, "gain-pulse": gain_pulse,
+          "ring-gating": _from_experiment(ring_gating.claims_from_results), "stdp-burst": stdp_burst, "gain-pulse": gain_pulse,
           "ne-inverted-u": _from_experiment(ne_inverted_u.claims_from_results),
           "threshold-detection": _from_experiment(_detection_any),
           "rivalry": _from_experiment(_rivalry_any),

@@ -12,23 +12,23 @@ Outputs: ring_gating.csv (neuron, distance_rad, condition, rate_Hz), spikes.h5,
 ring_gating.png, provenance.json.
 """
 
-from brian2 import second
-
-from spikemod import plotting
-from spikemod.microcircuit import RING_GATING_COLUMNS, ring_gating
+from spikemod.experiments import ring_gating as exp
 from spikemod.protocol import parse_values, protocol_main
 
-NAME = "ring-gating"
+NAME = exp.NAME
 
 
 def add_arguments(p):
-    p.add_argument("--stim-rate", default=None,
+    d = exp.DEFAULTS
+    p.add_argument("--stim-rate", default=d["stim_rate_Hz"],
                    help="peak stimulus Poisson rate, Hz (default: drive.rate_soma)",
                    sets="drive.rate_soma")
-    p.add_argument("--center", default="3.141592653589793",
+    p.add_argument("--center", default=repr(d["center_rad"]),
                    help="stimulus centre on the ring, rad (default pi)")
-    p.add_argument("--burn-in", default="0.3", help="discarded transient, s (default %(default)s)")
-    p.add_argument("--duration", default="1", help="measured window, s (default %(default)s)")
+    p.add_argument("--burn-in", default=f"{d['burn_in_s']:g}",
+                   help="discarded transient, s (default %(default)s)")
+    p.add_argument("--duration", default=f"{d['duration_s']:g}",
+                   help="measured window, s (default %(default)s)")
 
 
 def validate(args, model):
@@ -40,13 +40,13 @@ def validate(args, model):
 
 
 def run(ctx, args):
-    result = ring_gating(ctx.model, stim_rate_Hz=args.rate, center_rad=args.center_rad,
-                         burn_in=args.burn_in_s * second, duration=args.duration_s * second,
-                         report=ctx.report(), **ctx.sim_kwargs)
-    ctx.write_csv("ring_gating.csv", result.rows, RING_GATING_COLUMNS)
+    result = exp.simulate(ctx.model, stim_rate_Hz=args.rate, center_rad=args.center_rad,
+                          burn_in_s=args.burn_in_s, duration_s=args.duration_s,
+                          report=ctx.report(), **ctx.sim_kwargs)
+    ctx.write_csv("ring_gating.csv", result.rows, exp.COLUMNS)
     ctx.save_spikes(result.spikes, t_stop=result.t_stop, sizes=result.sizes)
     ctx.extra_provenance.update(result.info)
-    ctx.save_figure(plotting.ring_gating_figure(result.rows), "ring_gating.png")
+    ctx.save_figure(exp.figure(result.rows), "ring_gating.png")
 
 
 if __name__ == "__main__":

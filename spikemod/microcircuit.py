@@ -6,7 +6,6 @@ protocols' CSV columns. Conditions that must be compared run side by side as ind
 copies of the circuit in the same simulation (``copies``), so one build serves them all and
 they share the drive statistics.
 
-* :func:`ring_gating` - localised stimulus on the ring with PV->E on and off [claim 4].
 * :func:`stdp_burst` - plastic circuits with bursting on and off [claim 5].
 * :func:`gain_pulse` - a brief coupling pulse in a plastic circuit [claim 6].
 """
@@ -25,55 +24,14 @@ from spikemod.experiments.common import (CircuitRun, coupling_label, population_
 from spikemod.io.monitors import spike_arrays
 from spikemod.network import build_microcircuit, ring_kernel
 
-__all__ = ["ring_gating", "stdp_burst", "gain_pulse",
+__all__ = ["stdp_burst", "gain_pulse",
            "weight_change_summary", "scaled_recurrence", 
-           "RING_GATING_COLUMNS", "STDP_BURST_COLUMNS",
+           "STDP_BURST_COLUMNS",
            "STDP_BURST_SUMMARY_COLUMNS", "GAIN_PULSE_COLUMNS", "CircuitRun"]
 
-RING_GATING_COLUMNS = ["neuron", "distance_rad", "condition", "rate_Hz"]
 STDP_BURST_COLUMNS = ["condition", "time_s", "mean_weight"]
 STDP_BURST_SUMMARY_COLUMNS = ["condition", "dw_per_s", "t90_s"]
 GAIN_PULSE_COLUMNS = ["time_s", "coupling", "mean_weight", "dw_dt"]
-
-
-# ---------------------------------------------------------------------------------------------
-def ring_gating(model, stim_rate_Hz=None, center_rad=np.pi, burn_in=0.3 * second,
-                duration=1 * second, device="runtime", seed=None, build_dir=None,
-                report=None) -> CircuitRun:
-    """Localised stimulus on the W25 ring with PV->E connections on and off [RG25 claim 4].
-
-    Two copies of the ring: ``pv_on`` (the model's PV->E kernel) and ``pv_off`` (PV->E
-    weights zero). Both receive the same stimulus: feed-forward Poisson drive of
-    ``stim_rate_Hz`` (default ``drive.rate_soma``) with W25's selectivity
-    ``exp(-((n - n0)/width)^2)`` around ``center_rad``, onto pyramidal and PV cells. Rates of
-    every pyramidal cell over ``duration`` after ``burn_in``.
-    """
-    rate = model["drive.rate_soma"] if stim_rate_Hz is None else stim_rate_Hz * Hz
-    conditions = ("pv_on", "pv_off")
-    with simulation(device, seed=seed, dt=model["sim.dt"], build_dir=build_dir) as sim:
-        mc = build_microcircuit(model, geometry="ring", copies=2, rng_seed=seed)
-        if mc.pv is None:
-            raise ValueError("ring-gating needs PV cells (connectivity.n_pv > 0)")
-        for pop in ("pyr", "pv", "som"):
-            key = f"ff_{pop}"
-            if key in mc.drive:
-                mc.drive[key].rates = np.tile(mc.selective_rates(pop, rate, center_rad), 2)
-        mc.synapses["PVE"].w["copy_pre == 1"] = 0 * nS
-        mons = population_monitors(mc)
-        net = mc.network(*mons.values())
-        net.run(burn_in + duration, report=report)
-        sim.finish()
-        spikes = {pop: spike_arrays(m) for pop, m in mons.items()}
-    n = mc.sizes["pyr"]
-    t0 = float(burn_in / second)
-    t1 = t0 + float(duration / second)
-    r = rates_in_window(*spikes["pyr"], 2 * n, t0, t1)
-    dist = mc.distance("pyr", center_rad)
-    rows = [{"neuron": j, "distance_rad": float(dist[j]), "condition": cond,
-             "rate_Hz": float(r[c * n + j])}
-            for c, cond in enumerate(conditions) for j in range(n)]
-    return CircuitRun(rows, spikes, t1, {"stimulus_rate_Hz": float(rate / Hz),
-                                         "center_rad": float(center_rad)}, population_sizes(mc))
 
 
 # ---------------------------------------------------------------------------------------------

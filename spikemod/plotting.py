@@ -105,26 +105,7 @@ def raster(ax, times_s, ids, color="k", title="", ylabel="neuron"):
     return ax
 
 
-# -- protocol figures ------------------------------------------------------------------------
 # -- microcircuit figures (spikemod.microcircuit) ---------------------------------------------
-def ring_gating_figure(rows):
-    """ring-gating: rate of every pyramidal cell against distance from the stimulus."""
-    fig, axes = figure(1, 2, width=7.0, height=2.9)
-    for cond, color in (("pv_off", COLORS["control"]), ("pv_on", COLORS["pv"])):
-        sel = sorted((r for r in rows if r["condition"] == cond), key=lambda r: r["neuron"])
-        axes[0, 0].plot([r["neuron"] for r in sel], [r["rate_Hz"] for r in sel], "-",
-                        color=color, label=cond)
-        sel = sorted(sel, key=lambda r: r["distance_rad"])
-        axes[0, 1].plot([r["distance_rad"] for r in sel], [r["rate_Hz"] for r in sel], ".",
-                        ms=3, color=color, label=cond)
-    axes[0, 0].set_xlabel("pyramidal cell (ring position)")
-    axes[0, 0].set_ylabel("rate (Hz)")
-    axes[0, 0].legend()
-    axes[0, 1].set_xlabel("distance from stimulus (rad)")
-    fig.suptitle("PV->E inhibition gates the neighbours of a localised stimulus")
-    return fig
-
-
 def weight_figure(series: dict, ylabel="mean E->E weight (nS)", title="", shade=None,
                   second=None):
     """Weight trajectories ``{label: (t_s, w)}``; ``shade`` = (t_on, t_off) marks a pulse;
@@ -148,57 +129,6 @@ def weight_figure(series: dict, ylabel="mean E->E weight (nS)", title="", shade=
     axes[-1, 0].set_xlabel("time (s)")
     if title:
         fig.suptitle(title)
-    return fig
-
-
-# -- neuromodulation (issue 4) ------------------------------------------------------------
-def volume_transmission_figure(runs: dict, analytic):
-    """Point release: model vs analytic profiles (no uptake), and total amount over time."""
-    fig, axes = figure(1, 2, width=7.0)
-    ax = axes[0, 0]
-    ref = runs["no_uptake"]
-    order = np.argsort(ref.r_um[ref.axis_voxels])
-    vox = ref.axis_voxels[order]
-    picks = [k for k in np.linspace(1, len(ref.t_s) - 1, 4).astype(int)]
-    cmap = plt.get_cmap("viridis")(np.linspace(0.05, 0.85, len(picks)))
-    for color, k in zip(cmap, picks):
-        ax.semilogy(ref.r_um[vox], np.maximum(ref.C_uM[k, vox], 1e-12), "o", ms=3, color=color,
-                    label=f"{ref.t_s[k] * 1e3:.0f} ms")
-        ax.semilogy(ref.r_um[vox], np.maximum(analytic[k, vox], 1e-12), "-", lw=1, color=color)
-        if "uptake" in runs:
-            up = runs["uptake"]
-            ax.semilogy(up.r_um[vox], np.maximum(up.C_uM[k, vox], 1e-12), "x", ms=3,
-                        color=color)
-    ax.set_ylim(bottom=max(1e-7, float(np.nanmax(ref.C_uM[picks[-1]])) * 1e-4))
-    ax.set_xlabel("distance from release (um)")
-    ax.set_ylabel("concentration (uM)")
-    ax.set_title("point release: model (o), analytic (-), uptake (x)")
-    ax.legend(fontsize=6.5)
-    ax = axes[0, 1]
-    for cond, res in runs.items():
-        ax.plot(res.t_s * 1e3, res.mass / res.amount, label=cond.replace("_", " "))
-    ax.set_xlabel("time (ms)")
-    ax.set_ylabel("alpha * integral C dV / M")
-    ax.set_ylim(0, 1.05)
-    ax.set_title("total amount")
-    ax.legend()
-    return fig
-
-
-def neuropeptide_figure(rows):
-    """Peptide released against mean rate for tonic, Poisson and bursty trains."""
-    fig, axes = figure(1, 1, width=3.6)
-    ax = axes[0, 0]
-    pats = sorted({r["pattern"] for r in rows}, key=["tonic", "poisson", "bursty"].index)
-    colors = {"tonic": COLORS["control"], "poisson": COLORS["pv"], "bursty": COLORS["dend"]}
-    for pt in pats:
-        sel = [r for r in rows if r["pattern"] == pt]
-        ax.plot([r["rate_Hz"] for r in sel], [r["peptide_released"] for r in sel], "o-",
-                color=colors.get(pt), label=pt, ms=3)
-    ax.set_xlabel("mean rate (Hz)")
-    ax.set_ylabel("peptide released (uM)")
-    ax.set_title("burst-gated dense-core release")
-    ax.legend()
     return fig
 
 
