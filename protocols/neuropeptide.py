@@ -13,18 +13,20 @@ the sum of all releases), neuropeptide_detail.csv (plus spikes, releases, peptid
 neuropeptide.png, provenance.json.
 """
 
-from spikemod import plotting
-from spikemod.neuropeptide import release_by_pattern
+from spikemod.experiments import neuropeptide as exp
 from spikemod.protocol import parse_values, protocol_main
 
-NAME = "neuropeptide"
-PATTERNS = ("tonic", "poisson", "bursty")
+NAME = exp.NAME
 
 
 def add_arguments(p):
-    p.add_argument("--rates", default="2,5,10,20,40", help="mean rates, Hz (default %(default)s)")
-    p.add_argument("--duration", default="10", help="train duration, s (default %(default)s)")
-    p.add_argument("--burst-spikes", default="4", help="spikes per burst (default %(default)s)")
+    d = exp.DEFAULTS
+    p.add_argument("--rates", default=",".join(f"{r:g}" for r in d["rates_Hz"]),
+                   help="mean rates, Hz (default %(default)s)")
+    p.add_argument("--duration", default=f"{d['duration_s']:g}",
+                   help="train duration, s (default %(default)s)")
+    p.add_argument("--burst-spikes", default=str(d["burst_spikes"]),
+                   help="spikes per burst (default %(default)s)")
 
 
 def validate(args, model):
@@ -36,15 +38,11 @@ def validate(args, model):
 
 
 def run(ctx, args):
-    rows = release_by_pattern(ctx.model, PATTERNS, args.rates_hz, args.duration_s,
-                              burst_spikes=args.n_burst, report=ctx.report(), **ctx.sim_kwargs)
-    ctx.write_csv("neuropeptide.csv", rows, ["pattern", "rate_Hz", "bursts", "peptide_released"])
-    for r in rows:
-        r["peptide_end_uM"] = r["peptide_end"]
-    ctx.write_csv("neuropeptide_detail.csv", rows,
-                  ["pattern", "rate_Hz", "spikes", "bursts", "releases", "peptide_released",
-                   "peptide_end_uM"])
-    ctx.save_figure(plotting.neuropeptide_figure(rows), "neuropeptide.png")
+    rows = exp.simulate(ctx.model, rates_Hz=args.rates_hz, duration_s=args.duration_s,
+                        burst_spikes=args.n_burst, report=ctx.report(), **ctx.sim_kwargs)
+    ctx.write_csv("neuropeptide.csv", rows, exp.COLUMNS)
+    ctx.write_csv("neuropeptide_detail.csv", rows, exp.DETAIL_COLUMNS)
+    ctx.save_figure(exp.figure(rows), "neuropeptide.png")
 
 
 if __name__ == "__main__":

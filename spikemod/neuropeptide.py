@@ -11,19 +11,19 @@ All of it is Brian2: a ``NeuronGroup`` with one release site per releasing neuro
 times of the last ``threshold - 1`` spikes, the time of the last release, a release counter and
 ``P``); a one-to-one ``Synapses`` object marks the steps in which the releasing neuron spiked and
 the group tests the burst criterion exactly in the same step (no spike-count approximation). ``P`` can be read by second-messenger pools (``L_NPY``,
-:mod:`spikemod.gpcr`) with a summed-variable ``Synapses`` as for a diffusion grid.
+:mod:`spikemod.gpcr`) with a summed-variable ``Synapses`` as for a diffusion grid. Tonic vs bursty
+release at equal rate: :mod:`spikemod.experiments.neuropeptide`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 from brian2 import NeuronGroup, Synapses, second
 
 from spikemod.params import ModelError
 
-__all__ = ["PeptideRelease", "attach_peptide", "spike_trains"]
+__all__ = ["PeptideRelease", "attach_peptide"]
 
 
 @dataclass
@@ -81,69 +81,3 @@ spiked = 0
     syn = Synapses(source, group, on_pre="spiked_post = 1", name=f"{name}_trigger")
     syn.connect(j="i")
     return PeptideRelease(group=group, synapses=syn, threshold=n_spikes)
-
-
-def spike_trains(pattern: str, rate_hz: float, duration_s: float, burst_spikes: int = 4,
-                 intra_burst_hz: float = 200.0, rng=None) -> np.ndarray:
-    """Spike times (s) of a ``'tonic'`` (regular), ``'poisson'`` or ``'bursty'`` (bursts of
-    ``burst_spikes`` spikes at ``intra_burst_hz``, burst onsets regular at
-    ``rate_hz/burst_spikes``) train with the same mean rate ``rate_hz``."""
-    if rate_hz <= 0:
-        return np.zeros(0)
-    if pattern == "tonic":
-        return np.arange(0.5 / rate_hz, duration_s, 1 / rate_hz)
-    if pattern == "poisson":
-        rng = rng or np.random.default_rng(0)
-        n = rng.poisson(rate_hz * duration_s)
-        return np.sort(rng.uniform(0, duration_s, n))
-    if pattern == "bursty":
-        period = burst_spikes / rate_hz
-        onsets = np.arange(0.5 * period, duration_s, period)
-        times = (onsets[:, None] + np.arange(burst_spikes)[None, :] / intra_burst_hz).ravel()
-        return times[times < duration_s]
-    raise ValueError(f"pattern {pattern!r} is not allowed (allowed: tonic, poisson, bursty)")
-
-
-def release_by_pattern(model, patterns, rates_hz, duration_s: float = 10.0,
-                       burst_spikes: int = 4, intra_burst_hz: float = 200.0, device="runtime",
-                       seed=None, build_dir=None, report=None) -> list[dict]:
-    """Drive one release site per (pattern, rate) with the trains of :func:`spike_trains`
-    (one ``SpikeGeneratorGroup``, one run). Returns rows ``{pattern, rate_Hz, spikes, bursts,
-    releases, peptide_released (uM), peptide_end (uM)}``; ``bursts`` counts the groups of
-    >= ``threshold`` spikes within ``window`` in the train (what the criterion should see)."""
-    from brian2 import Network, SpikeGeneratorGroup, ms, umolar
-    from spikemod.device import simulation
-
-    time_step = model["sim.dt"]
-    rng = np.random.default_rng(seed)
-    conds = [(pt, float(r)) for pt in patterns for r in rates_hz]
-    ids, times, trains = [], [], []
-    step = float(time_step / second)
-    for k, (pt, r) in enumerate(conds):
-        tt = np.unique(np.round(spike_trains(pt, r, duration_s, burst_spikes, intra_burst_hz,
-                                             rng) / step)) * step
-        trains.append(tt)
-        ids.append(np.full(tt.size, k))
-        times.append(tt)
-    ids, times = np.concatenate(ids).astype(int), np.concatenate(times)
-    with simulation(device, seed=seed, dt=time_step, build_dir=build_dir) as sim:
-        src = SpikeGeneratorGroup(len(conds), ids, times * second, name="releaser")
-        pep = attach_peptide(src, model)
-        net = Network(src, *pep.objects)
-        net.run(duration_s * second + 1 * ms, report=report)
-        sim.finish()
-        releases = np.array(pep.group.releases[:])
-        released = np.asarray(pep.group.released[:] / umolar)
-        P_end = np.asarray(pep.group.P[:] / umolar)
-    window = float(model["peptide.window"] / second)
-    n = int(round(float(model["peptide.threshold"])))
-    rows = []
-    for k, (pt, r) in enumerate(conds):
-        tt = trains[k]
-        # bursts in the train: spikes that are the n-th within the window, grouped by gaps
-        nth = np.flatnonzero(tt[n - 1:] - tt[:tt.size - n + 1] <= window + 1e-12) + n - 1
-        bursts = int(np.sum(np.diff(np.concatenate([[-10.0], tt[nth]])) > window)) if nth.size else 0
-        rows.append({"pattern": pt, "rate_Hz": r, "spikes": int(tt.size), "bursts": bursts,
-                     "releases": int(releases[k]), "peptide_released": float(released[k]),
-                     "peptide_end": float(P_end[k])})
-    return rows

@@ -7,5 +7,12 @@
 * :mod:`spikemod.experiments.modulated_detection`, :mod:`spikemod.experiments.modulated_rivalry`
   - the two under NE / ACh baths (``--modulator``);
 * :mod:`spikemod.experiments.integration` - segregation vs integration of coupled rings;
+* :mod:`spikemod.experiments.fi_gain` - single-cell f-I gain under dendritic current and
+  coupling (``fi-gain``; also compile-once ``simulate_many``);
+* :mod:`spikemod.experiments.bac` - BAC firing (``bac``);
+* :mod:`spikemod.experiments.ne_inverted_u` - gain over bath NE (``ne-inverted-u``);
+* :mod:`spikemod.experiments.volume_transmission` - point release vs the analytic solution
+  (``volume-transmission``);
+* :mod:`spikemod.experiments.neuropeptide` - burst-gated peptide release (``neuropeptide``);
 * :mod:`spikemod.experiments.common` - what they share (``CircuitRun``, ``scaled_recurrence`` ...).
 """
