@@ -22,7 +22,7 @@ demo: $(STAMP)
 	@echo "data and figure in results/fi-gain/ (fi_gain.csv, fi_gain_summary.csv, fi_gain.png)"
 
 test: $(STAMP)
-	$(PY) -m pytest -q -p no:logging $(PYTEST_ARGS)
+	$(PY) -m pytest -q -p no:logging --durations=15 $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -q -p no:logging -m "not slow" $(PYTEST_ARGS)
