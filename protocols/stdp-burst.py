@@ -15,22 +15,23 @@ Outputs: stdp_burst.csv (condition, time_s, mean_weight), stdp_burst_summary.csv
 dw_per_s, t90_s), spikes.h5, stdp_burst.png, provenance.json.
 """
 
-from brian2 import second
+from spikemod.experiments import stdp_burst as exp
+from spikemod.experiments.common import scaled_recurrence
+from spikemod.protocol import add_ee_scale, ee_scale, parse_values, protocol_main
 
-from spikemod import plotting
-from spikemod.microcircuit import scaled_recurrence, STDP_BURST_COLUMNS, STDP_BURST_SUMMARY_COLUMNS, stdp_burst
-from spikemod.protocol import parse_values, add_ee_scale, ee_scale, protocol_main
-
-NAME = "stdp-burst"
+NAME = exp.NAME
 FIXES = {"coupling.g_c": "g_c = 1 in burst, 0 in no_burst"}
 
 
 def add_arguments(p):
-    p.add_argument("--duration", default="10", help="simulated time, s (default %(default)s)")
+    d = exp.DEFAULTS
+    p.add_argument("--duration", default=f"{d['duration_s']:g}",
+                   help="simulated time, s (default %(default)s)")
     add_ee_scale(p)
-    p.add_argument("--drive", default="800", help="feed-forward Poisson rate, Hz (default %(default)s)",
+    p.add_argument("--drive", default=f"{d['drive_Hz']:g}",
+                   help="feed-forward Poisson rate, Hz (default %(default)s)",
                    sets="drive.rate_soma")
-    p.add_argument("--dend-drive", default="600",
+    p.add_argument("--dend-drive", default=f"{d['dend_drive_Hz']:g}",
                    help="dendritic Poisson rate, Hz (default %(default)s)", sets="drive.rate_dend")
 
 
@@ -42,20 +43,14 @@ def validate(args, model):
 
 
 def run(ctx, args):
-    result = stdp_burst(
-        scaled_recurrence(ctx.model, args.ee), duration=args.duration_s * second, drive_Hz=args.drive_Hz,
-                        dend_drive_Hz=args.dend_Hz, report=ctx.report(), **ctx.sim_kwargs)
-    ctx.write_csv("stdp_burst.csv", result.rows, STDP_BURST_COLUMNS)
-    summary = [{"condition": c, "dw_per_s": result.info[c]["dw_per_s"],
-                "t90_s": result.info[c]["t90_s"]} for c in ("burst", "no_burst")]
-    ctx.write_csv("stdp_burst_summary.csv", summary, STDP_BURST_SUMMARY_COLUMNS)
+    result = exp.simulate(scaled_recurrence(ctx.model, args.ee), duration_s=args.duration_s,
+                          drive_Hz=args.drive_Hz, dend_drive_Hz=args.dend_Hz,
+                          report=ctx.report(), **ctx.sim_kwargs)
+    ctx.write_csv("stdp_burst.csv", result.rows, exp.COLUMNS)
+    ctx.write_csv("stdp_burst_summary.csv", exp.summarize(result.rows), exp.SUMMARY_COLUMNS)
     ctx.save_spikes(result.spikes, t_stop=result.t_stop, sizes=result.sizes)
     ctx.extra_provenance.update(result.info, ee_scale=float(args.ee))
-    series = {c: ([r["time_s"] for r in result.rows if r["condition"] == c],
-                  [r["mean_weight"] for r in result.rows if r["condition"] == c])
-              for c in ("burst", "no_burst")}
-    ctx.save_figure(plotting.weight_figure(
-        series, title="Bursting speeds up E->E weight change"), "stdp_burst.png")
+    ctx.save_figure(exp.figure(result.rows), "stdp_burst.png")
 
 
 if __name__ == "__main__":

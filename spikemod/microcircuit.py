@@ -6,7 +6,6 @@ protocols' CSV columns. Conditions that must be compared run side by side as ind
 copies of the circuit in the same simulation (``copies``), so one build serves them all and
 they share the drive statistics.
 
-* :func:`stdp_burst` - plastic circuits with bursting on and off [claim 5].
 * :func:`gain_pulse` - a brief coupling pulse in a plastic circuit [claim 6].
 """
 
@@ -24,13 +23,11 @@ from spikemod.experiments.common import (CircuitRun, coupling_label, population_
 from spikemod.io.monitors import spike_arrays
 from spikemod.network import build_microcircuit, ring_kernel
 
-__all__ = ["stdp_burst", "gain_pulse",
+__all__ = ["gain_pulse",
            "weight_change_summary", "scaled_recurrence", 
-           "STDP_BURST_COLUMNS",
-           "STDP_BURST_SUMMARY_COLUMNS", "GAIN_PULSE_COLUMNS", "CircuitRun"]
+           
+           "GAIN_PULSE_COLUMNS", "CircuitRun"]
 
-STDP_BURST_COLUMNS = ["condition", "time_s", "mean_weight"]
-STDP_BURST_SUMMARY_COLUMNS = ["condition", "dw_per_s", "t90_s"]
 GAIN_PULSE_COLUMNS = ["time_s", "coupling", "mean_weight", "dw_dt"]
 
 
@@ -65,43 +62,6 @@ def weight_change_summary(t_s, w):
         return slope, float("nan")
     reached = np.flatnonzero(np.abs(w - w[0]) >= 0.9 * abs(total))
     return slope, float(t_s[reached[0]] - t_s[0])
-
-
-def stdp_burst(model, duration=10 * second, drive_Hz=1000.0, dend_drive_Hz=1000.0,
-               record_dt=0.1 * second, device="runtime", seed=None, build_dir=None,
-               report=None) -> CircuitRun:
-    """Identical plastic circuits with bursting on and off [RG25 claim 5].
-
-    Two copies of the plastic circuit (pair-based STDP on E->E, ``stdp`` section) with the same
-    feed-forward drive ``drive_Hz`` and dendritic drive ``dend_drive_Hz``: ``burst`` at
-    coupling 1 and ``no_burst`` at coupling 0 (the dendrite then cannot switch the soma into
-    burst mode, nor receive BAPs). Somatic rates are NOT matched: the rates, spikes per burst
-    and the weight change per postsynaptic spike are reported in ``info`` so the effect of
-    bursting can be separated from that of the extra spikes. Mean E->E weight per copy is
-    sampled every ``record_dt``.
-    """
-    conditions = ("burst", "no_burst")
-    with simulation(device, seed=seed, dt=model["sim.dt"], build_dir=build_dir) as sim:
-        mc, mons, wmon, net = _plastic_circuit(model, 2, drive_Hz, dend_drive_Hz, record_dt)
-        n = mc.sizes["pyr"]
-        mc.pyr.g_c = np.repeat([1.0, 0.0], n)
-        net.run(duration, report=report)
-        sim.finish()
-        spikes = {pop: spike_arrays(m) for pop, m in mons.items()}
-        t = np.asarray(wmon.t / second)
-        mean_w = _mean_weight_trace(mc, wmon, 2)
-    T = float(duration / second)
-    r = rates_in_window(*spikes["pyr"], 2 * n, 0.0, T)
-    rows, info = [], {"drive_Hz": drive_Hz, "dend_drive_Hz": dend_drive_Hz}
-    for c, cond in enumerate(conditions):
-        rows += [{"condition": cond, "time_s": float(tk), "mean_weight": float(wk)}
-                 for tk, wk in zip(t, mean_w[c])]
-        rate = float(r[c * n:(c + 1) * n].mean())
-        slope, t90 = weight_change_summary(t, mean_w[c])
-        info[cond] = {"rate_Hz": rate, "dw_per_s": slope, "t90_s": t90,
-                      "dw_per_post_spike_nS": float((mean_w[c][-1] - mean_w[c][0])
-                                                    / max(rate * T, 1e-12))}
-    return CircuitRun(rows, spikes, T, info, population_sizes(mc))
 
 
 def gain_pulse(model, baseline=0.0, pulse=1.0, t_on=2 * second, width=1 * second,

@@ -13,7 +13,7 @@ from brian2 import SpikeGeneratorGroup, Synapses, Hz, ms, nS
 
 from spikemod.cli import main
 from spikemod.device import simulation
-from spikemod.experiments import inhibition_gain, network_gain, ring_gating
+from spikemod.experiments import inhibition_gain, network_gain, ring_gating, stdp_burst
 from spikemod.network import build_microcircuit, ring_kernel
 from csvfiles import header as _header, rows as _rows
 
@@ -201,6 +201,11 @@ def test_claim_5_stdp_with_and_without_bursting(runs):
     assert _header(out / "stdp_burst.csv") == ["condition", "time_s", "mean_weight"]
     for cond in ("burst", "no_burst"):
         assert abs(float(s[cond]["dw_per_s"])) > 0.01
+    claims = stdp_burst.claims_from_results(out)       # the claims table's criterion
+    assert [c["claim"] for c in claims] == ["5 bursting accelerates STDP",
+                                            "5 bursting speeds convergence"]
+    assert claims[0]["value"] == pytest.approx(abs(float(s["burst"]["dw_per_s"])))
+    assert all(isinstance(c["reproduced"], bool) for c in claims)
     prov = json.loads((out / "provenance.json").read_text())
     assert prov["burst"]["rate_Hz"] > prov["no_burst"]["rate_Hz"] > 0
 
