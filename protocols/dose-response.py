@@ -1,34 +1,38 @@
 """dose-response: broadcast-scalar weight scaling of a target subpopulation, response and EC50.
 
-Methods. As in the RNN neuromodulation literature [TS] a scalar factor f multiplies the synaptic
-weights of a target subpopulation, here in the spiking W25 ring: every E->E weight (AMPA, NMDA
-in proportion) onto the first --target fraction of the pyramidal cells (a contiguous arc) is
-multiplied by f; E->E elsewhere at --ee-scale of W25's amplitude. One circuit copy per factor
-(--factors) runs in one simulation under feed-forward drive --drive. Response: mean rate of the
-target cells over --duration after --burn-in. A Hill-type sigmoid
-r(f) = r_min + (r_max - r_min)/(1 + (EC50/f)^slope) is fitted by least squares (scipy).
+Methods (spikemod.experiments.dose_response) [TS]. In the spiking W25 ring every E->E weight
+(AMPA, NMDA in proportion) onto the first --target fraction of the pyramidal cells (a
+contiguous arc) is multiplied by a factor f; E->E elsewhere at --ee-scale of W25's amplitude.
+One circuit copy per factor (--factors) runs in one simulation under feed-forward drive
+--drive. Response: mean rate of the target cells over --duration after --burn-in. A Hill-type
+sigmoid r(f) = r_min + (r_max - r_min)/(1 + (EC50/f)^slope) is fitted by least squares (scipy).
 
 Outputs: dose_response.csv (factor, response), ec50.json (ec50, slope), dose_response.png,
 spikes.h5, provenance.json (fit: r_min, r_max, rmse).
 """
 
-from brian2 import second
-
-from spikemod import plotting
-from spikemod.neuromod_circuit import dose_response
+from spikemod.experiments import dose_response as exp
 from spikemod.protocol import UsageError, parse_values, add_ee_scale, ee_scale, protocol_main
 
-NAME = "dose-response"
+NAME = exp.NAME
+
+
+def _fmt(values):
+    return ",".join(f"{v:g}" for v in values)
 
 
 def add_arguments(p):
-    p.add_argument("--factors", default="0.25,0.5,0.75,1,1.25,1.5,1.75,2,3,4",
+    d = exp.DEFAULTS
+    p.add_argument("--factors", default=_fmt(d["factors"]),
                    help="weight scale factors f > 0 (default %(default)s)")
-    p.add_argument("--target", default="0.5", help="target fraction of pyramidal cells (default %(default)s)")
-    p.add_argument("--drive", default="1000", help="feed-forward Poisson rate, Hz (default %(default)s)",
-                   sets="drive.rate_soma")
-    p.add_argument("--burn-in", default="0.5", help="discarded transient, s (default %(default)s)")
-    p.add_argument("--duration", default="2", help="measured window, s (default %(default)s)")
+    p.add_argument("--target", default=_fmt([d["target_fraction"]]),
+                   help="target fraction of pyramidal cells (default %(default)s)")
+    p.add_argument("--drive", default=_fmt([d["drive_Hz"]]),
+                   help="feed-forward Poisson rate, Hz (default %(default)s)", sets="drive.rate_soma")
+    p.add_argument("--burn-in", default=_fmt([d["burn_in_s"]]),
+                   help="discarded transient, s (default %(default)s)")
+    p.add_argument("--duration", default=_fmt([d["duration_s"]]),
+                   help="measured window, s (default %(default)s)")
     add_ee_scale(p)
 
 
@@ -45,17 +49,17 @@ def validate(args, model):
 
 
 def run(ctx, args):
-    res = dose_response(ctx.model, args.f, target_fraction=args.target_frac,
-                        drive_Hz=args.drive_Hz, burn_in=args.burn_in_s * second,
-                        duration=args.duration_s * second, ee_scale=args.ee,
-                        report=ctx.report(), **ctx.sim_kwargs)
-    ctx.write_csv("dose_response.csv", res.rows, ["factor", "response"])
-    fit = res.info["fit"]
+    res = exp.simulate(ctx.model, args.f, target_fraction=args.target_frac,
+                       drive_Hz=args.drive_Hz, burn_in_s=args.burn_in_s,
+                       duration_s=args.duration_s, ee_scale=args.ee, report=ctx.report(),
+                       **ctx.sim_kwargs)
+    fit = exp.summarize(res.rows)
+    ctx.write_csv("dose_response.csv", res.rows, exp.COLUMNS)
     ctx.write_json("ec50.json", {"ec50": fit.get("ec50", float("nan")),
                                  "slope": fit.get("slope", float("nan"))})
-    ctx.extra_provenance["circuit"] = res.info
+    ctx.extra_provenance["circuit"] = {**res.info, "fit": fit}
     ctx.save_spikes(res.spikes, t_stop=res.t_stop)
-    ctx.save_figure(plotting.dose_response_figure(res.rows, fit), "dose_response.png")
+    ctx.save_figure(exp.figure(res.rows, fit), "dose_response.png")
 
 
 if __name__ == "__main__":

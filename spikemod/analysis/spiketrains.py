@@ -28,8 +28,8 @@ from spikemod.analysis.bursts import MAX_ISI_S, MIN_SPIKES, burst_stats, sort_by
 from spikemod.analysis.fi import rates_in_window
 
 __all__ = ["window", "by_neuron", "isi_cv", "isi_lv", "fano_factor", "population_rate",
-           "binned_population_rate", "rate_power_spectrum", "pairwise_correlation", "summarize",
-           "METRICS"]
+           "binned_population_rate", "rate_power_spectrum", "band_powers", "BANDS",
+           "pairwise_correlation", "summarize", "METRICS"]
 
 
 def window(ids, times, t_start, t_stop):
@@ -291,6 +291,54 @@ def rate_power_spectrum(rate_Hz, sampling_period: float = 1e-3,
     freqs, psd = welch_psd(rate_Hz, frequency_resolution=frequency_resolution, fs=fs,
                            detrend="constant")
     return np.asarray(freqs), np.asarray(psd)
+
+
+#: frequency bands (Hz) of a population rate, for :func:`band_powers`
+BANDS = {"delta": (1, 4), "theta": (4, 8), "alpha": (8, 13), "beta": (13, 30),
+         "gamma": (30, 80)}
+
+
+def band_powers(rate_hz, fs_hz, bands=None, nperseg=None) -> dict:
+    """Power of a population-rate signal in each frequency band: the Welch PSD
+    (``scipy.signal.welch``, Hann windows, 50 % overlap, mean removed) integrated over the band,
+    i.e. the rate variance per band (Hz^2).
+
+    Parameters
+    ----------
+    rate_hz : array_like
+        A population rate, e.g. from :func:`binned_population_rate`.
+    fs_hz : float
+        Its sampling rate, Hz.
+    bands : dict, optional
+        ``{name: (low_Hz, high_Hz)}``, each ``[low, high)`` (default :data:`BANDS`).
+    nperseg : int, optional
+        Welch segment length in samples (default 1 s of samples, at most the signal).
+
+    Returns
+    -------
+    dict
+        ``{band: power}`` in Hz^2.
+
+    Raises
+    ------
+    ValueError
+        For fewer than 2 samples.
+
+    Example
+    -------
+    >>> t = np.arange(4000) * 1e-3
+    >>> p = band_powers(10 + 5 * np.sin(2 * np.pi * 40 * t), 1e3)
+    >>> max(p, key=p.get), round(p["gamma"], 1)          # a 5 Hz sine has variance 12.5
+    ('gamma', 12.5)
+    """
+    from scipy.signal import welch
+    bands = bands or BANDS
+    x = np.asarray(rate_hz, float)
+    if x.size < 2:
+        raise ValueError(f"band_powers: {x.size} samples; a spectrum needs at least 2")
+    f, p = welch(x - x.mean(), fs=fs_hz, nperseg=min(len(x), int(nperseg or fs_hz)))
+    df = f[1] - f[0]
+    return {b: float(p[(f >= lo) & (f < hi)].sum() * df) for b, (lo, hi) in bands.items()}
 
 
 def pairwise_correlation(ids, times, n, t_start, t_stop, n_sample: int = 100,

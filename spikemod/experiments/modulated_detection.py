@@ -14,7 +14,7 @@ and on the dendritic leak ``g_Ld``; PKA on the threshold ``vt`` and the NMDA dec
 additionally scales the synapses from its steady-state occupancy
 (:func:`spikemod.neuromod.ach_receptor_scaling`): recurrent E->E weights by the M2 factor and
 the feed-forward background onto the pyramidal somata (rate of ``ff_pyr``) by the nicotinic
-factor, as :func:`spikemod.neuromod_circuit.ach_state` does. The injected stimulus current is
+factor, as :func:`spikemod.experiments.ach_state.simulate` does. The injected stimulus current is
 not scaled.
 
 Read-out per (modulator, concentration), each analysed on its own with
