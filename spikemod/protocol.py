@@ -131,6 +131,40 @@ def ee_scale(args) -> float:
     return float(parse_values(args.ee_scale, "1", "--ee-scale", minimum=0)[0])
 
 
+def format_values(values, ranges: bool = False) -> str:
+    """Option text for a default (the inverse of :func:`parse_values`): ``a,b,c`` (numbers as
+    ``%g``, text as it is), a single number as ``a``; with ``ranges`` an evenly spaced list of 3
+    or more numbers as ``start:stop:step``.
+
+    Parameters
+    ----------
+    values : float, str or sequence of them
+        The default value(s).
+    ranges : bool
+        Write evenly spaced numbers as a range (default False).
+
+    Returns
+    -------
+    str
+
+    Example
+    -------
+    >>> format_values([500.0, 750.0, 1000.0]), format_values([0, 0.5, 1], ranges=True)
+    ('500,750,1000', '0:1:0.5')
+    >>> format_values(600.0), format_values(["thalamic", 1.0])
+    ('600', 'thalamic,1')
+    """
+    if isinstance(values, str) or np.ndim(values) == 0:
+        values = [values]
+    values = list(values)
+    text = [v if isinstance(v, str) else f"{float(v):g}" for v in values]
+    if ranges and len(values) > 2 and not any(isinstance(v, str) for v in values):
+        step = np.diff(np.asarray(values, dtype=float))
+        if np.allclose(step, step[0]) and step[0] != 0:
+            return f"{text[0]}:{text[-1]}:{float(step[0]):g}"
+    return ",".join(text)
+
+
 def parse_values(text: str, unit: str, what: str, minimum=None, maximum=None) -> np.ndarray:
     """Read a grid option: ``'0,200,400'`` or ``'500:1500:50'`` (start:stop:step, stop included).
 
