@@ -13,27 +13,28 @@ Outputs: gain_pulse.csv (time_s, coupling, mean_weight, dw_dt), spikes.h5, gain_
 provenance.json (mean |dw/dt| before, during and after the pulse).
 """
 
-from brian2 import second
+from spikemod.experiments import gain_pulse as exp
+from spikemod.experiments.common import scaled_recurrence
+from spikemod.protocol import UsageError, add_ee_scale, ee_scale, parse_values, protocol_main
 
-from spikemod import plotting
-from spikemod.microcircuit import scaled_recurrence, GAIN_PULSE_COLUMNS, gain_pulse
-from spikemod.protocol import UsageError, parse_values, add_ee_scale, ee_scale, protocol_main
-
-NAME = "gain-pulse"
+NAME = exp.NAME
 
 
 def add_arguments(p):
-    p.add_argument("--baseline", default="0", help="baseline coupling g_c (default %(default)s)",
-                   sets="coupling.g_c")
-    p.add_argument("--pulse", default="1", help="coupling during the pulse (default %(default)s)")
-    p.add_argument("--onset", default="2", help="pulse onset, s (default %(default)s)")
-    p.add_argument("--width", default="1", help="pulse length, s (default %(default)s)")
-    p.add_argument("--after", default="3", help="time after the pulse, s (default %(default)s)")
+    d = exp.DEFAULTS
+    p.add_argument("--baseline", default=f"{d['baseline']:g}",
+                   help="baseline coupling g_c (default %(default)s)", sets="coupling.g_c")
+    p.add_argument("--pulse", default=f"{d['pulse']:g}",
+                   help="coupling during the pulse (default %(default)s)")
+    p.add_argument("--onset", default=f"{d['onset_s']:g}", help="pulse onset, s (default %(default)s)")
+    p.add_argument("--width", default=f"{d['width_s']:g}", help="pulse length, s (default %(default)s)")
+    p.add_argument("--after", default=f"{d['after_s']:g}",
+                   help="time after the pulse, s (default %(default)s)")
     add_ee_scale(p)
-    p.add_argument("--drive", default="800", help="feed-forward Poisson rate, Hz (default %(default)s)",
-                   sets="drive.rate_soma")
-    p.add_argument("--dend-drive", default="600", help="dendritic Poisson rate, Hz (default %(default)s)",
-                   sets="drive.rate_dend")
+    p.add_argument("--drive", default=f"{d['drive_Hz']:g}",
+                   help="feed-forward Poisson rate, Hz (default %(default)s)", sets="drive.rate_soma")
+    p.add_argument("--dend-drive", default=f"{d['dend_drive_Hz']:g}",
+                   help="dendritic Poisson rate, Hz (default %(default)s)", sets="drive.rate_dend")
 
 
 def validate(args, model):
@@ -51,20 +52,14 @@ def validate(args, model):
 
 
 def run(ctx, args):
-    result = gain_pulse(
-        scaled_recurrence(ctx.model, args.ee), baseline=args.base, pulse=args.peak,
-                        t_on=args.onset_s * second, width=args.width_s * second,
-                        after=args.after_s * second, drive_Hz=args.drive_Hz,
-                        dend_drive_Hz=args.dend_Hz, report=ctx.report(), **ctx.sim_kwargs)
-    ctx.write_csv("gain_pulse.csv", result.rows, GAIN_PULSE_COLUMNS)
+    result = exp.simulate(scaled_recurrence(ctx.model, args.ee), baseline=args.base,
+                          pulse=args.peak, onset_s=args.onset_s, width_s=args.width_s,
+                          after_s=args.after_s, drive_Hz=args.drive_Hz,
+                          dend_drive_Hz=args.dend_Hz, report=ctx.report(), **ctx.sim_kwargs)
+    ctx.write_csv("gain_pulse.csv", result.rows, exp.COLUMNS)
     ctx.save_spikes(result.spikes, t_stop=result.t_stop, sizes=result.sizes)
     ctx.extra_provenance.update(result.info, ee_scale=float(args.ee))
-    t = [r["time_s"] for r in result.rows]
-    ctx.save_figure(plotting.weight_figure(
-        {"mean": (t, [r["mean_weight"] for r in result.rows])},
-        shade=(result.info["t_on_s"], result.info["t_off_s"]),
-        second=(t, [r["dw_dt"] for r in result.rows], "dw/dt (nS/s)"),
-        title="A coupling pulse speeds up weight change while it lasts"), "gain_pulse.png")
+    ctx.save_figure(exp.figure(result.rows), "gain_pulse.png")
 
 
 if __name__ == "__main__":

@@ -13,7 +13,8 @@ from brian2 import SpikeGeneratorGroup, Synapses, Hz, ms, nS
 
 from spikemod.cli import main
 from spikemod.device import simulation
-from spikemod.experiments import inhibition_gain, network_gain, ring_gating, stdp_burst
+from spikemod.experiments import (gain_pulse, inhibition_gain, network_gain, ring_gating,
+                                  stdp_burst)
 from spikemod.network import build_microcircuit, ring_kernel
 from csvfiles import header as _header, rows as _rows
 
@@ -218,6 +219,9 @@ def test_claim_6_gain_pulse_speeds_weight_change_during_the_pulse(runs):
     assert _header(out / "gain_pulse.csv") == ["time_s", "coupling", "mean_weight", "dw_dt"]
     prov = json.loads((out / "provenance.json").read_text())
     before, during, after = (prov[f"mean_abs_dw_dt_{k}"] for k in ("before", "pulse", "after"))
+    (pulse,) = gain_pulse.claims_from_results(out)     # the claims table's criterion
+    assert (pulse["value"], pulse["reference"]) == pytest.approx((during, before))
+    assert isinstance(pulse["reproduced"], bool)
     assert during > 1.5 * before
     assert after > 0
 

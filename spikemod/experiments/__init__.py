@@ -14,5 +14,18 @@
 * :mod:`spikemod.experiments.volume_transmission` - point release vs the analytic solution
   (``volume-transmission``);
 * :mod:`spikemod.experiments.neuropeptide` - burst-gated peptide release (``neuropeptide``);
+* :mod:`spikemod.experiments.lc_burst` - a phasic LC burst through volume transmission
+  (``lc-burst``);
+* :mod:`spikemod.experiments.ach_state` - ACh bath: band power and gain (``ach-state``);
+* :mod:`spikemod.experiments.dose_response` - broadcast weight scaling, EC50 (``dose-response``);
+* :mod:`spikemod.experiments.transfer_fit`, :mod:`spikemod.experiments.neural_mass`,
+  :mod:`spikemod.experiments.meanfield`, :mod:`spikemod.experiments.rnn_neuromod` - the rate
+  models of :mod:`spikemod.rates` against the spiking model (``transfer-fit``, ``neural-mass``,
+  ``meanfield``, ``rnn-neuromod``);
+* :mod:`spikemod.experiments.network_gain`, :mod:`spikemod.experiments.inhibition_gain`,
+  :mod:`spikemod.experiments.ring_gating`, :mod:`spikemod.experiments.stdp_burst`,
+  :mod:`spikemod.experiments.gain_pulse` - RG25's network claims 1-6 (``network-gain``,
+  ``inhibition-gain``, ``ring-gating``, ``stdp-burst``, ``gain-pulse``; ``stdp_burst`` also
+  holds the plastic circuit and weight figure that ``gain_pulse`` uses);
 * :mod:`spikemod.experiments.common` - what they share (``CircuitRun``, ``scaled_recurrence`` ...).
 """

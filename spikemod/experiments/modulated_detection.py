@@ -251,7 +251,7 @@ def simulate(model, modulators=MODULATORS, concentrations_nM=None, *, amplitudes
 
     Returns
     -------
-    spikemod.microcircuit.CircuitRun
+    spikemod.experiments.common.CircuitRun
         ``rows``: detection's rows plus ``modulator`` and ``concentration_nM`` (``trial`` counts
         within the bath); spikes of the pyramidal and thalamic cells; ``info['baths']``.
 
