@@ -15,24 +15,22 @@ ach_gain.csv (ACh_uM, gain_Hz_per_kHz, mean_rate_Hz), ach_state.png, spikes.h5, 
 """
 
 from spikemod.experiments import ach_state as exp
-from spikemod.protocol import UsageError, parse_values, add_ee_scale, ee_scale, protocol_main
+from spikemod.protocol import (UsageError, add_ee_scale, ee_scale, format_values, parse_values,
+                               protocol_main)
 
 NAME = exp.NAME
 
 
-def _fmt(values):
-    return ",".join(f"{v:g}" for v in values)
-
 
 def add_arguments(p):
     d = exp.DEFAULTS
-    p.add_argument("--ach", default=_fmt(d["ach_uM"]),
+    p.add_argument("--ach", default=format_values(d["ach_uM"]),
                    help="bath ACh, uM; must include 0 (default %(default)s)")
-    p.add_argument("--drive", default=_fmt([d["drive_Hz"]]),
+    p.add_argument("--drive", default=format_values(d["drive_Hz"]),
                    help="feed-forward Poisson rate, Hz (default %(default)s)", sets="drive.rate_soma")
-    p.add_argument("--burn-in", default=_fmt([d["burn_in_s"]]),
+    p.add_argument("--burn-in", default=format_values(d["burn_in_s"]),
                    help="discarded transient, s (default %(default)s)")
-    p.add_argument("--duration", default=_fmt([d["duration_s"]]),
+    p.add_argument("--duration", default=format_values(d["duration_s"]),
                    help="window for the band powers, s (default %(default)s)")
     add_ee_scale(p)
 

@@ -12,26 +12,24 @@ spikes.h5, provenance.json (fit: r_min, r_max, rmse).
 """
 
 from spikemod.experiments import dose_response as exp
-from spikemod.protocol import UsageError, parse_values, add_ee_scale, ee_scale, protocol_main
+from spikemod.protocol import (UsageError, add_ee_scale, ee_scale, format_values, parse_values,
+                               protocol_main)
 
 NAME = exp.NAME
 
 
-def _fmt(values):
-    return ",".join(f"{v:g}" for v in values)
-
 
 def add_arguments(p):
     d = exp.DEFAULTS
-    p.add_argument("--factors", default=_fmt(d["factors"]),
+    p.add_argument("--factors", default=format_values(d["factors"]),
                    help="weight scale factors f > 0 (default %(default)s)")
-    p.add_argument("--target", default=_fmt([d["target_fraction"]]),
+    p.add_argument("--target", default=format_values(d["target_fraction"]),
                    help="target fraction of pyramidal cells (default %(default)s)")
-    p.add_argument("--drive", default=_fmt([d["drive_Hz"]]),
+    p.add_argument("--drive", default=format_values(d["drive_Hz"]),
                    help="feed-forward Poisson rate, Hz (default %(default)s)", sets="drive.rate_soma")
-    p.add_argument("--burn-in", default=_fmt([d["burn_in_s"]]),
+    p.add_argument("--burn-in", default=format_values(d["burn_in_s"]),
                    help="discarded transient, s (default %(default)s)")
-    p.add_argument("--duration", default=_fmt([d["duration_s"]]),
+    p.add_argument("--duration", default=format_values(d["duration_s"]),
                    help="measured window, s (default %(default)s)")
     add_ee_scale(p)
 

@@ -19,34 +19,32 @@ provenance.json.
 """
 
 from spikemod.experiments import lc_burst as exp
-from spikemod.protocol import UsageError, parse_values, add_ee_scale, ee_scale, protocol_main
+from spikemod.protocol import (UsageError, add_ee_scale, ee_scale, format_values, parse_values,
+                               protocol_main)
 
 NAME = exp.NAME
 FIXES = {"sheet.side": "the diffusion grid extent, n_side x dx", "connectivity.geometry": "sheet"}
 
-
-def _fmt(values):
-    return ",".join(f"{v:g}" for v in values)
 
 
 def add_arguments(p):
     d = exp.DEFAULTS
     p.add_argument("--n-exc", default=str(d["n_exc"]),
                    help="pyramidal cells per circuit (default %(default)s)")
-    p.add_argument("--drive", default=_fmt(d["drive_Hz"]),
+    p.add_argument("--drive", default=format_values(d["drive_Hz"]),
                    help="feed-forward drive levels, Hz (default %(default)s)",
                    sets="drive.rate_soma")
-    p.add_argument("--dend-drive", default=_fmt([d["dend_drive_Hz"]]),
+    p.add_argument("--dend-drive", default=format_values(d["dend_drive_Hz"]),
                    help="dendritic Poisson drive, Hz (default %(default)s)", sets="drive.rate_dend")
-    p.add_argument("--window", default=_fmt([d["window_s"]]), help="gain window, s (default %(default)s)")
-    p.add_argument("--scales", default=_fmt(d["release_scales"]),
+    p.add_argument("--window", default=format_values(d["window_s"]), help="gain window, s (default %(default)s)")
+    p.add_argument("--scales", default=format_values(d["release_scales"]),
                    help="release scales, one circuit each (default %(default)s)")
     p.add_argument("--n-lc", default=str(d["n_lc"]), help="LC neurons (default %(default)s)")
     p.add_argument("--burst-spikes", default=str(d["burst_spikes"]),
                    help="spikes per LC burst (default %(default)s)")
-    p.add_argument("--burst-rate", default=_fmt([d["burst_rate_Hz"]]),
+    p.add_argument("--burst-rate", default=format_values(d["burst_rate_Hz"]),
                    help="LC burst rate, Hz (default %(default)s)")
-    p.add_argument("--wait", default=_fmt([d["wait_s"]]),
+    p.add_argument("--wait", default=format_values(d["wait_s"]),
                    help="from burst onset to the gain window, s (default %(default)s)")
     add_ee_scale(p)
 

@@ -28,7 +28,8 @@ from _benchutil import machine, markdown_table  # noqa: E402
 
 
 def bench_meanfield(n, segment_ms, repeats, build):
-    from spikemod.rates.meanfield import MeanField, population_params, run_network
+    from spikemod.experiments.meanfield import run_network
+    from spikemod.rates.meanfield import MeanField, population_params
     p = population_params()
     steps = [(0.0, 1000.0), (segment_ms, 0.0)]
     net_t, mf_t = [], []
@@ -41,9 +42,10 @@ def bench_meanfield(n, segment_ms, repeats, build):
 
 
 def bench_neural_mass(segment_ms, repeats, build):
+    from spikemod.experiments.neural_mass import run_microcircuit
     from spikemod.params import load_model
     from spikemod.rates.neural_mass import (NeuralMass, Segment, couplings_from_synapses,
-                                            dendritic_transfer, run_microcircuit)
+                                            dendritic_transfer)
     model = load_model()
     segs = [Segment("baseline", segment_ms), Segment("ff_step", segment_ms, ff_scale=1.3),
             Segment("dend_step", segment_ms, rate_dend_Hz=600.0),

@@ -160,6 +160,50 @@ def test_ne_inverted_u_refuses_bad_concentration(tmp_path, capsys):
 
 
 # -- microcircuit protocols -------------------------------------------------------------------
+def test_band_powers_of_a_sine_and_of_white_noise():
+    """A 40 Hz sine of amplitude 5 puts its variance (12.5 Hz^2) in gamma; white noise of
+    variance 1 spreads it evenly (1/500 per Hz at 1 kHz sampling)."""
+    from spikemod.analysis import BANDS, band_powers
+    t = np.arange(4000) * 1e-3
+    p = band_powers(10 + 5 * np.sin(2 * np.pi * 40 * t), 1e3)
+    assert set(p) == set(BANDS) and p["gamma"] == pytest.approx(12.5, rel=0.02)
+    assert max(p["delta"], p["theta"], p["alpha"], p["beta"]) < 1e-3 * p["gamma"]
+    noise = band_powers(np.random.default_rng(0).normal(0, 1, 100_000), 1e3)
+    assert noise["gamma"] == pytest.approx(50 / 500, rel=0.05)
+    assert noise["beta"] == pytest.approx(17 / 500, rel=0.1)
+    with pytest.raises(ValueError, match="at least 2"):
+        band_powers([1.0], 1e3)
+
+
+def test_dose_response_summary_recovers_a_hill_curve_and_reports_a_failed_fit():
+    from spikemod.analysis.fits import hill
+    from spikemod.experiments import dose_response
+    f = np.array([0.25, 0.5, 1.0, 1.5, 2.0, 4.0])
+    fit = dose_response.summarize([{"factor": x, "response": float(hill(x, 2.0, 40.0, 1.2, 6.0))}
+                                   for x in f])
+    assert fit["ec50"] == pytest.approx(1.2, rel=1e-4) and fit["slope"] == pytest.approx(6.0, rel=1e-3)
+    assert set(dose_response.summarize([])) == {"error"}          # nothing to fit: reported
+
+
+def test_lc_burst_reach_and_distance_profile():
+    from spikemod.experiments import lc_burst
+    assert lc_burst.reach_um([5.0, 20.0, 40.0], [30.0, 12.0, 1.0], 10.0) == 20.0
+    assert lc_burst.reach_um([5.0], [1.0], 10.0) == 0.0
+    c, mean, sem, n = lc_burst.distance_profile([1.0, 3.0, 15.0, 25.0], [1.0, 3.0, np.nan, 4.0],
+                                                (0.0, 10.0, 20.0, 30.0))
+    np.testing.assert_allclose(c, [5.0, 15.0, 25.0])
+    np.testing.assert_allclose(mean, [2.0, np.nan, 4.0])
+    assert sem[0] == pytest.approx(1.0) and np.isnan(sem[2]) and list(n) == [2, 0, 1]
+    # reach table: release x1, cells at 5 and 70 um; gain change +2 near, -1 far
+    rows = [{"scale": 1.0, "neuron": j, "distance_um": d, "peak_NE_nM": pk, "gain_before": 10.0,
+             "gain_after": 10.0 + dg, **{c: 0.0 for c in lc_burst.MODULATION_COLUMNS.values()}}
+            for j, (d, pk, dg) in enumerate([(5.0, 50.0, 2.0), (70.0, 0.1, -1.0)])]
+    reach, profile = lc_burst.summarize(rows)
+    assert reach[0]["reach_um"] == 5.0 and reach[0]["gain_change_near"] == 2.0
+    assert reach[0]["gain_change_far"] == -1.0 and reach[0]["n_near"] == reach[0]["n_far"] == 1
+    assert len(profile) == len(lc_burst.PROFILE_EDGES) - 1
+
+
 def test_dose_response_sigmoid(tmp_path):
     out = tmp_path / "dr"
     assert main(["run", "dose-response", "--device", "runtime", "--quiet",

@@ -23,10 +23,10 @@ def run_cli(*args, timeout=300):
 # -- exact mean field [CC22] ---------------------------------------------------------------------
 def test_meanfield_dimensionless_constants_are_cc22s():
     """The Table 1 set maps onto CC22's dimensionless parameters."""
-    from spikemod.rates.meanfield import _scales, population_params
+    from spikemod.rates.meanfield import dimensionless_constants, population_params
     p = population_params()
     pop = p["pops"][0]
-    sc = _scales(pop)
+    sc = dimensionless_constants(pop)
     assert sc["alpha"] == pytest.approx(0.6215, abs=1e-4)
     assert sc["b"] == pytest.approx(-0.0062, abs=1e-4)
     assert 1 / (pop["tau_w"] * sc["omega"]) == pytest.approx(0.0077, abs=1e-4)      # a
@@ -51,7 +51,8 @@ def test_meanfield_tonic_fixed_point_and_bursting():
 
 def test_meanfield_one_population_matches_network_runtime():
     """Tonic state: the network's mean rate within 10 % of the mean field at N = 500."""
-    from spikemod.rates.meanfield import MeanField, population_params, run_network
+    from spikemod.experiments.meanfield import run_network
+    from spikemod.rates.meanfield import MeanField, population_params
     p = population_params()
     net = run_network(p, 500, 400, steps=[(0, 1000.0)], dt_ms=0.01, bin_ms=1.0, seed=1)
     out = MeanField(p).run(400, steps=[(0, 1000.0)], dt_out_ms=1.0)
@@ -63,7 +64,8 @@ def test_meanfield_one_population_matches_network_runtime():
 @pytest.mark.skipif("cpp_standalone" not in DEVICES, reason="standalone builds disabled")
 def test_meanfield_two_populations_match_network(build_root):
     """E and I populations, tonic then bursting: time-averaged rates within 15 % at N = 2000."""
-    from spikemod.rates.meanfield import MeanField, run_network, two_population_params
+    from spikemod.experiments.meanfield import run_network
+    from spikemod.rates.meanfield import MeanField, two_population_params
     p = two_population_params()
     steps = [(0, [1000.0, 0.0]), (600, [0.0, 0.0])]
     net = run_network(p, 2000, 1200, steps=steps, device="cpp_standalone", seed=1,
@@ -74,6 +76,19 @@ def test_meanfield_two_populations_match_network(build_root):
         for t0, t1 in ((300, 600), (800, 1200)):
             sel = (net.t_ms >= t0) & (net.t_ms < t1)
             assert net.r_Hz[k][sel].mean() == pytest.approx(r_mf[sel].mean(), rel=0.15)
+
+
+def test_oscillation_period_and_rate_bins():
+    """The segment analysis of the meanfield experiment: a 100 ms oscillation is found, a flat
+    rate is tonic (None); per-step rates average into whole bins, centred."""
+    from spikemod.experiments.meanfield import oscillation_period_ms
+    from spikemod.rates.meanfield import bin_rate
+    t = np.arange(0.0, 1000.0, 0.5)
+    assert oscillation_period_ms(t, 20 + 10 * np.sin(2 * np.pi * t / 100)) == pytest.approx(100.0)
+    assert oscillation_period_ms(t, np.full(t.size, 20.0)) is None
+    tb, rb = bin_rate(np.array([[0.0, 2.0, 4.0, 6.0, 8.0], [1.0, 1.0, 1.0, 1.0, 1.0]]), 0.1, 0.2)
+    np.testing.assert_allclose(tb, [0.1, 0.3])
+    np.testing.assert_allclose(rb, [[1.0, 5.0], [1.0, 1.0]])
 
 
 def test_meanfield_protocol_cli(tmp_path):
@@ -157,7 +172,7 @@ def test_rnn_brian2_forward_matches_numpy(device, build_root):
 
 
 def test_rnn_ec50_fit_recovers_known_curve():
-    from spikemod.rates.rnn import fit_ec50
+    from spikemod.analysis.fits import fit_ec50
     f = np.arange(1, 10.5, 0.5)
     y = 1 - 1 / (1 + np.exp(-1.5 * f + 6.0))
     ec50, a, b = fit_ec50(f, y)
@@ -186,7 +201,7 @@ def test_rnn_protocol_refuses_bad_networks(tmp_path):
 
 # -- population transfer functions [S21 Fig. 4] ---------------------------------------------------
 def test_fit_sigmoid_recovers_parameters():
-    from spikemod.rates.transfer import fit_sigmoid, sigmoid
+    from spikemod.analysis.fits import fit_sigmoid, sigmoid
     I = np.linspace(0, 600, 13)
     fit = fit_sigmoid(I, sigmoid(I, 200.0, 0.01, 300.0))
     assert fit["r_max_Hz"] == pytest.approx(200, rel=1e-3)
@@ -230,8 +245,8 @@ def test_transfer_fit_refuses_unknown_population(tmp_path):
 # -- E / PV / SOM neural mass -----------------------------------------------------------------------
 def test_neural_mass_relaxes_to_its_fixed_point(model):
     """With the sigmoids and couplings given, the mass settles where r = F(I(r))."""
+    from spikemod.analysis.fits import sigmoid
     from spikemod.rates.neural_mass import NeuralMass, Segment, drive_currents, dendritic_transfer
-    from spikemod.rates.transfer import sigmoid
     F = {"pv": {"r_max_Hz": 200.0, "gain_per_pA": 0.01, "threshold_pA": 300.0},
          "som": {"r_max_Hz": 100.0, "gain_per_pA": 0.02, "threshold_pA": 200.0}}
     FE = {0.0: {"r_max_Hz": 100.0, "gain_per_pA": 0.004, "threshold_pA": 900.0},

