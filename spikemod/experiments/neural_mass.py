@@ -28,6 +28,7 @@ branch (held-out E errors 9-46 %).
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +40,7 @@ from spikemod.rates.neural_mass import (NeuralMass, Segment, calibrate, coupling
                                         dendritic_transfer)
 
 __all__ = ["NAME", "COLUMNS", "DEND_LEVELS", "DT_MS", "TRANSFER_RANGES_PA", "DEFAULTS",
-           "run_microcircuit", "simulate", "figure"]
+           "run_microcircuit", "NeuralMassRun", "simulate", "figure"]
 
 NAME = "neural-mass"
 COLUMNS = ["condition", "t_s", "rate_spiking_Hz", "rate_mass_Hz"]   # neural_mass_vs_spiking.csv
@@ -136,15 +137,18 @@ def run_microcircuit(model, segments, n_som: int, bin_ms: float = 10.0, device="
             "v_mean": v_mean, "wall_s": time.perf_counter() - start, "timers": timers}
 
 
+@dataclass
 class NeuralMassRun:
     """What :func:`simulate` returns: the CSV rows, the summary (neural_mass_summary.json) and
-    the traces of the figure (``t_ms``, ``r_spiking``, ``r_mass`` per population, ``segments``,
-    ``errors``)."""
+    the traces of the figure (per population, on the circuit's 10 ms bins)."""
 
-    def __init__(self, rows, summary, t_ms, r_spiking, r_mass, segments, errors):
-        self.rows, self.summary = rows, summary
-        self.t_ms, self.r_spiking, self.r_mass = t_ms, r_spiking, r_mass
-        self.segments, self.errors = segments, errors
+    rows: list            # COLUMNS, pyramidal population
+    summary: dict
+    t_ms: np.ndarray
+    r_spiking: dict       # {population: rate (Hz)}
+    r_mass: dict          # {population: rate (Hz)}
+    segments: list        # the Segment steps
+    errors: list          # per step: role and {population: rates, rel_error}
 
 
 def simulate(model, *, segment_s=DEFAULTS["segment_s"], ff_step=DEFAULTS["ff_step"],
