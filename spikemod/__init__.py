@@ -21,7 +21,8 @@ directory), :func:`monitors_to_neo` (Brian2 monitors or arrays, in memory), the 
 subpackage. Analysis (:mod:`spikemod.analysis`): f-I curves (:func:`rates_in_window`,
 :func:`rheobase`, :func:`fi_gain`, :func:`burst_spike_fraction`), spike-train statistics
 (:func:`isi_cv`, :func:`isi_lv`, :func:`fano_factor`, :func:`population_rate`,
-:func:`rate_power_spectrum`, :func:`pairwise_correlation`, :func:`summarize`) and bursts
+:func:`rate_power_spectrum`, :func:`band_powers`, :func:`pairwise_correlation`,
+:func:`summarize`) and bursts
 (:func:`detect_bursts`, :func:`burst_stats`). One's own protocol (``spikemod run NAME``, common
 options, outputs and provenance): :func:`protocol_main`, :func:`parse_values` and
 :class:`UsageError`; the template is ``protocols/example.py``.
@@ -52,7 +53,7 @@ _API = {
     **{name: "spikemod.analysis" for name in (
         "rates_in_window", "burst_spike_fraction", "rheobase", "fi_gain", "isi_cv", "isi_lv",
         "fano_factor", "population_rate", "rate_power_spectrum", "pairwise_correlation",
-        "summarize", "detect_bursts", "burst_stats")},
+        "summarize", "detect_bursts", "burst_stats", "band_powers", "BANDS")},
 }
 #: public subpackages (``spikemod.io.to_neo`` works after a bare ``import spikemod``)
 _SUBPACKAGES = ("io", "analysis", "experiments")
@@ -77,7 +78,7 @@ def __dir__():
 
 if TYPE_CHECKING:  # static type checkers and IDEs see the real objects (py.typed)
     from spikemod import analysis, io
-    from spikemod.analysis import (burst_spike_fraction, burst_stats, detect_bursts,
+    from spikemod.analysis import (BANDS, band_powers, burst_spike_fraction, burst_stats, detect_bursts,
                                    fano_factor, fi_gain, isi_cv, isi_lv, pairwise_correlation,
                                    population_rate, rate_power_spectrum, rates_in_window,
                                    rheobase, summarize)

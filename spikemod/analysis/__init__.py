@@ -16,6 +16,4 @@ from spikemod.analysis.spiketrains import (BANDS, band_powers, fano_factor, isi_
 
 __all__ = ["rates_in_window", "burst_spike_fraction", "rheobase", "fi_gain", "isi_cv", "isi_lv",
            "fano_factor", "population_rate", "rate_power_spectrum", "pairwise_correlation",
-           "summarize", "detect_bursts", "burst_stats"]
-# band_powers / BANDS are importable from here; they join __all__ once the root facade
-# (spikemod/__init__.py _API) lists them (tests/test_api.py: __all__ <= spikemod.__all__)
+           "summarize", "detect_bursts", "burst_stats", "band_powers", "BANDS"]
