@@ -131,6 +131,44 @@ def ee_scale(args) -> float:
     return float(parse_values(args.ee_scale, "1", "--ee-scale", minimum=0)[0])
 
 
+def parse_count(text: str, what: str, minimum: int = 1, maximum: int | None = None) -> int:
+    """A whole-number option (cells, trials, seeds ...).
+
+    Parameters
+    ----------
+    text : str
+        The option's text, e.g. ``"3000"`` (``"3e3"`` and ``"3000.0"`` are whole numbers too).
+    what : str
+        The option's name for the error, e.g. ``"--n-exc"``.
+    minimum, maximum : int, optional
+        Allowed range (inclusive; default at least 1, no maximum).
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    UsageError
+        One line naming the option, the bad text and the allowed range.
+
+    Example
+    -------
+    >>> parse_count("3000", "--n-exc", 4, 20000)
+    3000
+    """
+    allowed = (f"a whole number >= {minimum}" if maximum is None
+               else f"a whole number in [{minimum}, {maximum}]")
+    try:
+        value = float(str(text).strip())
+    except ValueError:
+        raise UsageError(f"{what}: {text!r} is not {allowed}") from None
+    if (not np.isfinite(value) or value != int(value) or value < minimum
+            or (maximum is not None and value > maximum)):
+        raise UsageError(f"{what}: {text!r} is not {allowed}")
+    return int(value)
+
+
 def format_values(values, ranges: bool = False) -> str:
     """Option text for a default (the inverse of :func:`parse_values`): ``a,b,c`` (numbers as
     ``%g``, text as it is), a single number as ``a``; with ``ranges`` an evenly spaced list of 3
