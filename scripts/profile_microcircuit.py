@@ -11,24 +11,56 @@ is reported as a share of the run and normalised to its natural unit:
   spikes x out-degree of the pathway; postsynaptic spikes x in-degree for ``_post``);
 * the rest (monitors, clocks) as total seconds.
 
+The compiled binary runs ``--repeats`` times; each code object's time is the median over the
+runs. On a shared machine the profiler's wall-clock times include the time the process waited
+for a core; the "CPU" columns scale each run's times by the binary's CPU time / wall time
+(``getrusage`` of the child), i.e. they assume the waiting is spread evenly over the code
+objects. The header also gives the number of code objects run every step and of generated
+C++ files.
+
 Usage: .venv/bin/python scripts/profile_microcircuit.py [--n-exc 3000] [--T 0.5]
-       [--md benchmarks/profile.md]
+       [--repeats 5] [--md benchmarks/profile.md]
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
 import sys
 import time
 from pathlib import Path
+from statistics import median
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _benchutil import machine, markdown_table, save_fragment  # noqa: E402
+from _benchutil import machine, markdown_table, run_binary, save_fragment  # noqa: E402
+
+
+def _profile_of_run(build_dir):
+    """{code object: s} of the binary's last run and its network run time."""
+    results = Path(build_dir) / "results"
+    prof = {}
+    for line in (results / "profiling_info.txt").read_text().splitlines():
+        name, t = line.split()
+        prof[name] = float(t)
+    return prof, float((results / "last_run_info.txt").read_text().split()[0])
+
+
+def rerun(build_dir, repeats):
+    """Run the compiled binary ``repeats`` times: per run (profile, run_s, cpu/wall)."""
+    runs = []
+    for _ in range(repeats):
+        r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        info = run_binary(build_dir)
+        r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+        prof, run_s = _profile_of_run(build_dir)
+        runs.append((prof, run_s, min(1.0, cpu / info["binary_wall_s"])))
+    return runs
 
 
 def run(n, T, build_dir):
     import numpy as np
-    from brian2 import Hz, SpikeMonitor, device, second
+    from brian2 import Hz, NeuronGroup, SpikeMonitor, second
     from spikemod.device import simulation
     from spikemod.network import build_microcircuit
     from spikemod.params import load_model
@@ -47,7 +79,8 @@ def run(n, T, build_dir):
         wall = time.perf_counter() - t0
         prof = [(name, float(t)) for name, t in net.profiling_info]
         steps = int(round(T / float(model["sim.dt"])))
-        sizes = {g.name: len(g) for g in [*mc.populations.values(), *mc.drive.values()]}
+        # every neuron group: the populations and, where the code has them, drive source groups
+        sizes = {g.name: len(g) for g in mc.objects if isinstance(g, NeuronGroup)}
         counts = {pop: np.asarray(m.count[:], dtype=np.int64) for pop, m in mons.items()}
         pathways = {}
         for key, syn in mc.synapses.items():
@@ -81,45 +114,78 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--n-exc", type=int, default=3000)
     ap.add_argument("--T", type=float, default=0.5)
+    ap.add_argument("--repeats", type=int, default=1,
+                    help="further runs of the compiled binary (medians per code object)")
     ap.add_argument("--build-dir", default="/tmp/spikemod-profile-mc")
     ap.add_argument("--md", default=None)
     a = ap.parse_args()
-    prof, steps, sizes, pathways, rate, run_s, wall = run(a.n_exc, a.T, a.build_dir)
-    total = sum(t for _, t in prof)
+    prof0, steps, sizes, pathways, rate, run_s0, wall = run(a.n_exc, a.T, a.build_dir)
+    runs = rerun(a.build_dir, a.repeats) if a.repeats > 1 else [(dict(prof0), run_s0, 1.0)]
+    names = [name for name, _ in prof0]
+    prof = {n: median(r[0].get(n, 0.0) for r in runs) for n in names}
+    prof_cpu = {n: median(r[0].get(n, 0.0) * r[2] for r in runs) for n in names}
+    run_s = median(r[1] for r in runs)
+    run_cpu_s = median(r[1] * r[2] for r in runs)
+    n_cpp = len(list((Path(a.build_dir) / "code_objects").glob("*.cpp")))
+    total = sum(prof.values())
     rows, raw = [], []
-    neuron_ns = synapse_s = synapse_events = 0.0
-    cells = sum(n for g, n in sizes.items() if not g.startswith("mc_ff") and not g.startswith("mc_fb"))
-    for name, t in sorted(prof, key=lambda x: -x[1]):
+    neuron = {"s": 0.0, "cpu": 0.0}
+    synapse = {"s": 0.0, "cpu": 0.0, "events": 0}
+    cells = sum(sizes[p] for p in sizes if not p.startswith(("mc_ff", "mc_fb")))
+    pyr = {"s": 0.0, "cpu": 0.0}
+    for name in sorted(names, key=lambda x: -prof[x]):
+        t, tc = prof[name], prof_cpu[name]
         kind, units = classify(name, sizes, pathways)
         if kind == "neurons":
-            norm, unit = t / (units * steps) * 1e9, "ns / neuron-step"
-            neuron_ns += t
+            scale, unit = 1e9 / (units * steps), "ns / neuron-step"
+            neuron["s"] += t
+            neuron["cpu"] += tc
+            if name.startswith(("mc_pyr_", "mc_ff_pyr_", "mc_fb_pyr_")):
+                pyr["s"] += t
+                pyr["cpu"] += tc
         elif kind.startswith("synapses"):
-            norm, unit = (t / units * 1e9 if units else float("nan")), "ns / synaptic event"
-            synapse_s += t
-            synapse_events += units or 0
+            scale, unit = (1e9 / units if units else float("nan")), "ns / synaptic event"
+            synapse["s"] += t
+            synapse["cpu"] += tc
+            synapse["events"] += units or 0
         else:
-            norm, unit = float("nan"), ""
-        rows.append([name, t, 100 * t / total, norm, unit])
-        raw.append({"code_object": name, "s": t, "kind": kind, "units": units, "norm": norm})
-    summary = {"N_pyr": a.n_exc, "T": a.T, "steps": steps, "run_s": run_s,
+            scale, unit = float("nan"), ""
+        rows.append([name, t, 100 * t / total, t * scale, tc * scale, unit])
+        raw.append({"code_object": name, "s": t, "s_cpu": tc, "kind": kind, "units": units,
+                    "norm": t * scale, "norm_cpu": tc * scale})
+    n_pyr = sizes.get("mc_pyr", a.n_exc)
+    summary = {"N_pyr": a.n_exc, "T": a.T, "steps": steps, "repeats": len(runs),
+               "run_s": run_s, "run_cpu_s": run_cpu_s, "cpu_fraction": [r[2] for r in runs],
+               "code_objects_per_step": len(names), "cpp_files": n_cpp,
                "profiled_total_s": total, "cells": cells, "rates_Hz": rate,
-               "non_synaptic_ns_per_cell_step": neuron_ns / (cells * steps) * 1e9,
-               "synaptic_ns_per_event": synapse_s / synapse_events * 1e9 if synapse_events else None,
+               "pyr_ns_per_cell_step": pyr["s"] / (n_pyr * steps) * 1e9,
+               "pyr_ns_per_cell_step_cpu": pyr["cpu"] / (n_pyr * steps) * 1e9,
+               "non_synaptic_ns_per_cell_step": neuron["s"] / (cells * steps) * 1e9,
+               "non_synaptic_ns_per_cell_step_cpu": neuron["cpu"] / (cells * steps) * 1e9,
+               "synaptic_ns_per_event": (synapse["s"] / synapse["events"] * 1e9
+                                         if synapse["events"] else None),
+               "synaptic_ns_per_event_cpu": (synapse["cpu"] / synapse["events"] * 1e9
+                                             if synapse["events"] else None),
                "pathways": pathways}
     raw.insert(0, summary)
     text = (f"### Microcircuit time step per code object (issue 14)\n\n"
             f"Command: `.venv/bin/python scripts/profile_microcircuit.py --n-exc {a.n_exc} "
-            f"--T {a.T}`: sheet, {a.n_exc} pyramidal + {a.n_exc // 10} PV + {a.n_exc // 10} SOM "
-            f"cells and the matrix thalamus, pair STDP, drive 800 Hz (soma) / 300 Hz (dendrite), "
-            f"cpp_standalone with Brian2's profiler, {steps} steps of 0.1 ms (time loop "
-            f"{run_s:.2f} s; profiled code objects {total:.2f} s). Rates (Hz): "
-            + ", ".join(f"{k} {v:.1f}" for k, v in rate.items()) + ".\n\n"
-            f"All neuron code together: **{summary['non_synaptic_ns_per_cell_step']:.1f} ns per "
-            f"cell per step** (summed over the groups' code objects, divided by the "
-            f"{cells} cells incl. the drive source groups' cost); all synaptic code: "
-            f"**{summary['synaptic_ns_per_event'] or float('nan'):.1f} ns per synaptic event**.\n\n"
-            + markdown_table(["code object", "s", "% of profiled", "normalised", "unit"], rows)
+            f"--T {a.T} --repeats {a.repeats}`: sheet, {a.n_exc} pyramidal + {a.n_exc // 10} PV + "
+            f"{a.n_exc // 10} SOM cells and the matrix thalamus, pair STDP, drive 800 Hz (soma) / "
+            f"300 Hz (dendrite), cpp_standalone with Brian2's profiler, {steps} steps of 0.1 ms, "
+            f"medians of {len(runs)} runs of the binary (time loop {run_s:.2f} s wall, "
+            f"{run_cpu_s:.2f} s CPU-scaled; profiled code objects {total:.2f} s). "
+            f"{len(names)} code objects run every step, {n_cpp} generated C++ code-object "
+            f"files. Rates (Hz): " + ", ".join(f"{k} {v:.1f}" for k, v in rate.items()) + ".\n\n"
+            f"Pyramidal cell: **{summary['pyr_ns_per_cell_step']:.1f} ns per cell-step** "
+            f"({summary['pyr_ns_per_cell_step_cpu']:.1f} CPU-scaled; all code objects of the "
+            f"pyramidal group and its drive). All neuron code: "
+            f"{summary['non_synaptic_ns_per_cell_step']:.1f} ns per cell-step "
+            f"({summary['non_synaptic_ns_per_cell_step_cpu']:.1f}; over the {cells} cells). All "
+            f"synaptic code: {summary['synaptic_ns_per_event'] or float('nan'):.1f} ns per "
+            f"synaptic event ({summary['synaptic_ns_per_event_cpu'] or float('nan'):.1f}).\n\n"
+            + markdown_table(["code object", "s", "% of profiled", "normalised",
+                              "normalised, CPU-scaled", "unit"], rows)
             + "\n\n" + machine() + "\n")
     save_fragment(a.md, text, raw)
 

@@ -27,19 +27,25 @@ Integration: W25's own step, reproduced exactly (``sim.method = 'euler'`` and
 ``sim.semi_implicit = true``; checked against a NumPy transcription of W25's loop in
 ``tests/test_w25_reference.py``):
 
-1. at the start of a step (``when='before_groups'``, :data:`STEP_CODE`), the external Poisson
-   counts of this step are added to the conductances, then every conductance (synaptic,
-   adaptation and, in thalamic mode, the coupling ``g_c``) decays by one forward-Euler step
-   ``g <- g (1 - dt/tau)``; the BAP gate of this step is drawn from the decayed ``g_c``. So, as in
-   W25, a conductance acts after its own decay;
+1. at the start of a step, the external Poisson counts of this step are added to the
+   conductances, then every conductance (synaptic, adaptation and, in thalamic mode, the
+   coupling ``g_c``) decays by one forward-Euler step ``g <- g (1 - dt/tau)``; the BAP gate of
+   this step is drawn from the decayed ``g_c``. So, as in W25, a conductance acts after its own
+   decay;
 2. the membrane variables take one forward-Euler step (Brian2 ``euler``); the somatic voltage
    treats its conductances semi-implicitly as W25 does,
    ``v <- (v + dt/C (f(v) - u + I + sum g E)) / (1 + dt g_tot/C)``, which is forward Euler of
    ``dv/dt = (f(v) - u + I + sum g (E - v)) / (C + dt g_tot)`` (the form written below);
-3. the calcium switch is drawn from the new ``v_d`` (``when='before_thresholds'``) and used by a
+3. the calcium switch is drawn from the new ``v_d`` (:data:`CALCIUM_CODE`) and used by a
    reset in the same step, which is the state W25 uses for a spike detected at the start of its
    next step;
 4. threshold, synaptic transmission (no delay: W25 applies a spike in the next step) and reset.
+
+Steps 1-3 are one code object per group and step (:class:`StepMethod`: the statements of step
+1, the integration method's own code, then those of step 3, in one loop over the cells), which
+is the order of three separate blocks at ``before_groups``, ``groups`` and
+``before_thresholds`` (nothing else changes a cell's variables in between) in one pass over
+memory (issue 14).
 
 A somatic spike is detected one step earlier in Brian2's schedule than in W25's (end of step vs.
 start of the next), so W25's BAP window, steps ``t+5 ... t+25`` inclusive after the detection
@@ -47,19 +53,25 @@ step (21 steps at 0.1 ms), is ``bap_delay + dt <= t - t_spike <= bap_delay + bap
 here; as in W25 the windows of two spikes less than 2.5 ms apart add up (both the last and the
 previous spike time are kept). With ``sim.semi_implicit = false`` the soma is integrated explicitly (any Brian2 method).
 
-Every cell parameter is a per-neuron variable of the group, set from the model file, so
-heterogeneity and neuromodulation can act on single neurons.
+Parameters: those that neuromodulation writes per cell (:data:`spikemod.neuromod.EFFECTS`:
+``g_c``, ``tau_gc``, ``g_Ld``, ``vr``, ``vt``, ``d``, ``d_burst``, ``tau_nmda``), the injected
+currents and the per-cell coupling settings are per-neuron variables; every other cell
+parameter (:data:`HOMOGENEOUS`) is one ``(shared)`` value per group, set from the model file
+and still changeable between runs (``--set``, compile-once run values), which saves its
+per-neuron load and lets Brian2 compute ``dt/tau`` and the like once per step instead of per
+cell (issue 14). ``per_neuron=("C", ...)`` keeps chosen ones per neuron, for heterogeneity.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from brian2 import NeuronGroup, ms, second
+from brian2.stateupdaters.base import StateUpdateMethod
 
 __all__ = [
     "SOMA_EQS", "DEND_EQS", "IZHIKEVICH_EQS", "conductance_eqs", "decay_code",
     "make_pyramidal", "make_soma_only", "make_interneuron", "make_thalamus",
-    "set_parameters", "COUPLING_MODES",
+    "set_parameters", "COUPLING_MODES", "HOMOGENEOUS", "StepMethod",
 ]
 
 COUPLING_MODES = ("fixed", "thalamic")
@@ -69,7 +81,7 @@ COUPLING_MODES = ("fixed", "thalamic")
 SOMA_EQS = """
 dv/dt = (k*(v - vr)*(v - vt) - u + I_soma {soma_syn} + g_adapt*(E_adapt - v)) / (C + {implicit}*dt*(g_adapt {g_syn})) : volt
 du/dt = a*(b*(v - vr) - u) : amp
-g_adapt : siemens             # adaptation conductance (decays in STEP_CODE)
+g_adapt : siemens             # adaptation conductance (decays at the start of the step)
 I_soma : amp                  # injected somatic current
 C : farad
 k : siemens/volt
@@ -88,7 +100,7 @@ E_adapt : volt
 burst : 1                     # calcium switch on this step (0 or 1)
 """
 
-#: Apical dendrite and BAP window [W25, NS18]; the draws live in STEP_CODE / CALCIUM_CODE
+#: Apical dendrite and BAP window [W25, NS18]; the draws: step statements / CALCIUM_CODE
 DEND_EQS = """
 dv_d/dt = (-g_Ld*(v_d - E_L) + g_s*F_ca + bap_gate*p_d*BAP + u_d + I_dend {dend_syn}) / C_d : volt
 du_d/dt = a_d*(b_d*(v_d - E_L) - u_d) : amp
@@ -210,6 +222,40 @@ E_gaba : volt
 """
 
 
+#: cell parameters held as one shared value per group (the same in every cell of a population
+#: and written per cell by no protocol or neuromodulation; :data:`spikemod.neuromod.EFFECTS`
+#: targets stay per neuron); ``per_neuron`` of the cell factories keeps chosen ones per cell.
+#: The reset values ``c``, ``c_burst`` stay per neuron: they are read only at a spike, and
+#: brian2cuda's reset kernel declares a shared variable twice when it is also part of a
+#: loop-invariant term (``c_burst - c``), which does not compile
+HOMOGENEOUS = frozenset((
+    "C", "k", "v_peak", "a", "b", "dg_adapt", "tau_adapt", "E_adapt",                   # soma
+    "C_d", "E_L", "E_d", "D_d", "g_s", "p_d", "a_d", "b_d", "v_ca", "bap_delay",        # dendrite
+    "bap_width",
+    "v_peak_u", "c_u", "v_b_off",                                  # Izhikevich interneurons
+    "tau_ampa", "E_ampa", "E_nmda", "mg_v_offset", "mg_v_scale", "tau_gaba", "E_gaba",
+    "nmda_cap",                                                     # synapses (not tau_nmda)
+))
+
+
+def _shared_parameters(eqs: str, per_neuron=()) -> str:
+    """``eqs`` with the parameters of :data:`HOMOGENEOUS` (less ``per_neuron``) flagged
+    ``(shared)``: a parameter line ``name : unit  # comment`` becomes ``name : unit (shared)``."""
+    unknown = set(per_neuron) - HOMOGENEOUS
+    if unknown:
+        raise ValueError(f"per_neuron {sorted(unknown)} is not allowed (allowed: "
+                         f"{', '.join(sorted(HOMOGENEOUS))}; the others are per neuron)")
+    out = []
+    for line in eqs.splitlines():
+        body, hash_, comment = line.partition("#")
+        name, colon, unit = body.partition(":")
+        name = name.strip()
+        if colon and name in HOMOGENEOUS and name not in per_neuron and "(" not in unit:
+            line = f"{name} : {unit.strip()} (shared)" + (f"  # {comment.strip()}" if hash_ else "")
+        out.append(line)
+    return "\n".join(out)
+
+
 def set_parameters(group, values: dict, names=None) -> None:
     """Set the group's per-neuron parameters from ``{name: quantity}`` (only names it has)."""
     for name, value in values.items():
@@ -217,6 +263,46 @@ def set_parameters(group, values: dict, names=None) -> None:
             continue
         if name in group.variables and not group.variables[name].read_only:
             setattr(group, name, value)
+
+
+class StepMethod(StateUpdateMethod):
+    """An integration method with per-step statements before and after it, in one code object.
+
+    ``before`` runs at the start of each cell's update (W25's conductance decays, the drive
+    counts, the BAP gate), then the statements of ``method`` (``'euler'`` ...), then ``after``
+    (the calcium switch from the new ``v_d``). Per cell this is the order of separate
+    ``run_regularly`` blocks at ``before_groups`` and ``before_thresholds`` around the state
+    update, but one loop over the cells instead of three: each variable is loaded and stored
+    once per step. Plain Brian2 abstract code, so every device runs it.
+
+    Parameters
+    ----------
+    method : str
+        A Brian2 integration method (``sim.method``).
+    before, after : str
+        Brian2 statements.
+
+    Example
+    -------
+    >>> from brian2 import Equations
+    >>> code = StepMethod("euler", before="g = g*(1 - dt/tau)\n")(
+    ...     Equations("dv/dt = -g*v/(tau*nS) : 1\ng : siemens\ntau : second"))
+    >>> code.splitlines()[0]
+    'g = g*(1 - dt/tau)'
+    """
+
+    def __init__(self, method: str, before: str = "", after: str = ""):
+        self.method, self.before, self.after = method, before, after
+        self.__name__ = f"{method} with step statements"
+
+    def __call__(self, equations, variables=None, method_options=None):
+        code = StateUpdateMethod.apply_stateupdater(equations, variables, self.method,
+                                                    method_options=method_options)
+        return "\n".join(part.strip("\n") for part in (self.before, code, self.after)
+                         if part.strip()) + "\n"
+
+    def __repr__(self):
+        return f"StepMethod({self.method!r})"
 
 
 def _method(model):
@@ -229,7 +315,7 @@ def _implicit(model) -> str:
 
 def make_pyramidal(n: int, model, synaptic: bool = False, name: str = "pyr",
                    extra_eqs: str = "", coupling: str = "fixed", drive_code: str = "",
-                   **kwds) -> NeuronGroup:
+                   per_neuron=(), **kwds) -> NeuronGroup:
     """A group of ``n`` two-compartment L5 pyramidal cells [W25, NS18].
 
     Parameters
@@ -251,6 +337,9 @@ def make_pyramidal(n: int, model, synaptic: bool = False, name: str = "pyr",
     drive_code : str
         Statements run at the start of every step before the conductances decay (external
         Poisson counts added to conductances, :mod:`spikemod.network`).
+    per_neuron : iterable of str
+        Parameters of :data:`HOMOGENEOUS` to keep per neuron (default none: one shared value
+        per group), e.g. for heterogeneous cells.
 
     Returns
     -------
@@ -262,7 +351,8 @@ def make_pyramidal(n: int, model, synaptic: bool = False, name: str = "pyr",
     Raises
     ------
     ValueError
-        For a coupling mode other than 'fixed' or 'thalamic'.
+        For a coupling mode other than 'fixed' or 'thalamic', or a ``per_neuron`` name not
+        in :data:`HOMOGENEOUS`.
 
     Example
     -------
@@ -284,17 +374,16 @@ def make_pyramidal(n: int, model, synaptic: bool = False, name: str = "pyr",
     thalamic = coupling == "thalamic"
     if thalamic:
         eqs += THALAMIC_COUPLING_EQS
-    eqs += extra_eqs
-    group = NeuronGroup(n, eqs, threshold="v >= v_peak", reset=PYRAMIDAL_RESET,
-                        method=_method(model), name=name, **kwds)
+    eqs = _shared_parameters(eqs, per_neuron) + extra_eqs
     step = drive_code + "g_adapt = g_adapt*(1 - dt/tau_adapt)\n"
     if synaptic:
         step += decay_code("_s", soma=True) + decay_code("_d")
     if thalamic:
         step += "g_c = g_c*(1 - gc_dynamic*dt/tau_gc)\n"
     step += "bap_gate = int(rand() < g_c)\n"
-    group.run_regularly(step, when="before_groups", name=f"{name}_step")
-    group.run_regularly(CALCIUM_CODE, when="before_thresholds", name=f"{name}_calcium")
+    group = NeuronGroup(n, eqs, threshold="v >= v_peak", reset=PYRAMIDAL_RESET,
+                        method=StepMethod(_method(model), before=step, after=CALCIUM_CODE),
+                        name=name, **kwds)
     set_parameters(group, model.section("soma"))
     set_parameters(group, model.section("dend"))
     set_parameters(group, {k: v for k, v in model.section("coupling").items() if k != "g_c"})
@@ -311,7 +400,8 @@ def make_pyramidal(n: int, model, synaptic: bool = False, name: str = "pyr",
     return group
 
 
-def make_soma_only(n: int, model, name: str = "soma_only", **kwds) -> NeuronGroup:
+def make_soma_only(n: int, model, name: str = "soma_only", per_neuron=(),
+                   **kwds) -> NeuronGroup:
     """The L5 soma alone (no dendrite, calcium switch never on): the ``g_c = 0`` reference.
 
     Parameters
@@ -322,6 +412,8 @@ def make_soma_only(n: int, model, name: str = "soma_only", **kwds) -> NeuronGrou
         Parameter set (section ``soma``).
     name : str
         Brian2 name of the group.
+    per_neuron : iterable of str
+        As for :func:`make_pyramidal`.
 
     Returns
     -------
@@ -341,29 +433,31 @@ def make_soma_only(n: int, model, name: str = "soma_only", **kwds) -> NeuronGrou
     >>> G.N, G.name
     (3, 'soma_only')
     """
-    eqs = SOMA_EQS.format(soma_syn="", implicit=_implicit(model), g_syn="")
+    eqs = _shared_parameters(SOMA_EQS.format(soma_syn="", implicit=_implicit(model), g_syn=""),
+                             per_neuron)
     group = NeuronGroup(n, eqs, threshold="v >= v_peak", reset=PYRAMIDAL_RESET.replace(
-        "t_spike_prev = t_spike\nt_spike = t", ""), method=_method(model), name=name, **kwds)
-    group.run_regularly("g_adapt = g_adapt*(1 - dt/tau_adapt)", when="before_groups",
-                        name=f"{name}_step")
+        "t_spike_prev = t_spike\nt_spike = t", ""),
+        method=StepMethod(_method(model), before="g_adapt = g_adapt*(1 - dt/tau_adapt)"),
+        name=name, **kwds)
     set_parameters(group, model.section("soma"))
     group.v = model["soma.vr"]
     return group
 
 
-def _izhikevich(n, model, section, synaptic, name, extra_eqs, drive_code, b_gate="", **kwds):
+def _izhikevich(n, model, section, synaptic, name, extra_eqs, drive_code, b_gate="",
+                per_neuron=(), **kwds):
     eqs = IZHIKEVICH_EQS.format(soma_syn="+ I_syn" if synaptic else "",
                                 implicit=_implicit(model) if synaptic else "0",
                                 g_syn="g_syn" if synaptic else "0*nS", b_gate=b_gate)
     if synaptic:
         eqs += conductance_eqs("", "v", soma=True) + SYNAPSE_PARAMS
-    eqs += extra_eqs
+    if b_gate:
+        eqs += "v_b_off : volt\n"
+    eqs = _shared_parameters(eqs, per_neuron) + extra_eqs
+    method = (StepMethod(_method(model), before=drive_code + decay_code("", soma=True))
+              if synaptic else _method(model))
     group = NeuronGroup(n, eqs, threshold="v >= v_peak + v_peak_u*u",
-                        reset="v = c + c_u*u\nu += d", method=_method(model),
-                        name=name, **kwds)
-    if synaptic:
-        group.run_regularly(drive_code + decay_code("", soma=True), when="before_groups",
-                            name=f"{name}_step")
+                        reset="v = c + c_u*u\nu += d", method=method, name=name, **kwds)
     set_parameters(group, model.section(section))
     if synaptic:
         set_parameters(group, model.section("synapses"))
@@ -372,7 +466,8 @@ def _izhikevich(n, model, section, synaptic, name, extra_eqs, drive_code, b_gate
 
 
 def make_interneuron(n: int, model, kind: str, synaptic: bool = False, name: str | None = None,
-                     extra_eqs: str = "", drive_code: str = "", **kwds) -> NeuronGroup:
+                     extra_eqs: str = "", drive_code: str = "", per_neuron=(),
+                     **kwds) -> NeuronGroup:
     """A group of ``n`` interneurons; ``kind`` is ``'pv'`` or ``'som'`` (a model section).
 
     Parameters
@@ -387,7 +482,7 @@ def make_interneuron(n: int, model, kind: str, synaptic: bool = False, name: str
         Add AMPA/NMDA/GABA_A conductances.
     name : str, optional
         Brian2 name (default ``kind``).
-    extra_eqs, drive_code : str
+    extra_eqs, drive_code, per_neuron
         As for :func:`make_pyramidal`.
 
     Returns
@@ -410,10 +505,12 @@ def make_interneuron(n: int, model, kind: str, synaptic: bool = False, name: str
     """
     if kind not in ("pv", "som"):
         raise ValueError(f"interneuron kind {kind!r} is not allowed (allowed: 'pv', 'som')")
-    return _izhikevich(n, model, kind, synaptic, name or kind, extra_eqs, drive_code, **kwds)
+    return _izhikevich(n, model, kind, synaptic, name or kind, extra_eqs, drive_code,
+                       per_neuron=per_neuron, **kwds)
 
 
-def make_thalamus(n: int, model, name: str = "thal", extra_eqs: str = "", **kwds) -> NeuronGroup:
+def make_thalamus(n: int, model, name: str = "thal", extra_eqs: str = "", per_neuron=(),
+                  **kwds) -> NeuronGroup:
     """W25's non-specific matrix thalamus: Izhikevich cells whose ``b`` is 0 while
     ``v <= v_b_off`` (section ``thalamus``), with AMPA/NMDA/GABA_A conductances.
 
@@ -431,7 +528,8 @@ def make_thalamus(n: int, model, name: str = "thal", extra_eqs: str = "", **kwds
         ``I_soma`` is the injected current (W25's ``thal_perturbation``).
     """
     return _izhikevich(n, model, "thalamus", True, name,
-                       extra_eqs + "v_b_off : volt\n", "", b_gate="*int(v > v_b_off)", **kwds)
+                       extra_eqs, "", b_gate="*int(v > v_b_off)",
+                       per_neuron=per_neuron, **kwds)
 
 
 def rheobase_analytic(model) -> float:

@@ -27,10 +27,15 @@ NMDA (``ThD_w``) onto their apical dendrites. In ``coupling='thalamic'`` mode ea
 also sets the coupling ``g_c += (1 - g_c)`` (decay ``coupling.tau_gc``, :mod:`spikemod.cells`).
 
 Drive is W25's: Poisson counts per time step (``poissrnd(rate*DT)``), one source per target
-neuron with its own rate (:func:`drive_source`, read by the cells through linked variables and
-added to their conductances at the start of the step), so stimulus selectivity is a rate profile
-over the ring/sheet (:meth:`Microcircuit.selective_rates`, :func:`w25_selectivity`) and rates can
-be changed between runs. ``eyes=True`` adds W25's rivalry input (two shared trains per copy).
+neuron with its own rate, added to the conductances at the start of the step, so stimulus
+selectivity is a rate profile over the ring/sheet (:meth:`Microcircuit.selective_rates`,
+:func:`w25_selectivity`) and rates can be changed between runs (``mc.drive[key].rates = ...``,
+:class:`PoissonDrive`). Each count is drawn inside the cell's own step block with one ``rand()``
+by inversion of the Poisson distribution function (:func:`poisson_count_code`; its value
+``exp(-rate dt)`` is computed when the rate is set), so the drive adds no code object and no
+group; with ``shared_inputs`` the counts are drawn the same way in source groups that the copies
+of a set share (:func:`drive_source`). ``eyes=True`` adds W25's rivalry input (two shared trains
+per copy, ramped rate, Brian2's ``poisson()``).
 
 Plasticity on E->E (``stdp`` section; MODEL.md s3): pair-based all-to-all traces with
 ``A_+ = A_plus w_max``, ``A_- = A_minus_ratio A_+`` and hard bounds ``[0, w_max]``. The plastic
@@ -57,7 +62,8 @@ from brian2 import Network, NeuronGroup, Synapses, linked_var, ms, nS
 from spikemod.cells import make_interneuron, make_pyramidal, make_thalamus
 
 __all__ = ["Microcircuit", "build_microcircuit", "ring_kernel", "STDP_PARAMS", "w25_selectivity",
-           "drive_source", "thalamic_pockets"]
+           "drive_source", "thalamic_pockets", "PoissonDrive", "poisson_count_code",
+           "POISSON_LAM_MAX", "POISSON_TERMS"]
 
 #: variables every microcircuit neuron carries: position (ring: unit circle; sheet: fraction
 #: of the side) and the neuromodulatory signal read by three-factor plasticity
@@ -295,27 +301,151 @@ def _connect(syn, model, geometry, path, n_pre_copy, n_pre, n_post, weight_vars,
         setattr(syn, var, f"{float(w_peak * scale)!r}*nS*{kernel}")
 
 
-#: a drive source: per-source Poisson rate and this step's spike count, drawn at the start of
-#: the step (before the cells add it to their conductances, W25's poissrnd(rate*dt))
+#: largest mean count per step drawn by inversion with one ``rand()``; a larger mean
+#: ``lam = rate dt`` adds an independent Poisson remainder ``poisson(lam - POISSON_LAM_MAX)``
+#: (Brian2's sampler; a sum of independent Poisson counts is Poisson, so the law stays exact).
+#: 0.25 is 2.5 kHz at dt = 0.1 ms; W25's rates are at most 1.5 kHz.
+POISSON_LAM_MAX = 0.25
+#: inversion terms: the inverted count is cut at POISSON_TERMS, i.e. P(N > 8) at lam <= 0.25,
+#: 8.4e-12 per draw (one miscounted step in ~10^11 cell-steps), is the only departure from
+#: the Poisson law
+POISSON_TERMS = 8
+
+
+def poisson_count_code(tag: str, rate: str, p0: str) -> tuple[str, str]:
+    """Abstract code drawing a Poisson count with mean ``rate*dt`` from one ``rand()``.
+
+    Inversion of the distribution function: with ``u = rand()``, ``l = min(rate dt,
+    POISSON_LAM_MAX)``, ``q_0 = exp(-l)`` (precomputed in ``p0`` when the rate is set,
+    :class:`PoissonDrive`), ``q_k = q_{k-1} l / k`` and ``C_k = q_0 + ... + q_k``, the count is
+    ``N = #{k < POISSON_TERMS: u >= C_k}`` (exactly Poisson(l) below the cut, see
+    :data:`POISSON_TERMS`), plus Brian2's ``poisson(rate dt - l)`` for a mean above
+    :data:`POISSON_LAM_MAX` (``poisson(0)`` is 0 and costs no random number in C++). Only Brian2
+    expression syntax, so it runs on every device; W25 draws ``poissrnd(rate*DT)``.
+
+    Parameters
+    ----------
+    tag : str
+        Suffix of the temporary names (unique per draw in one code block).
+    rate, p0 : str
+        Names of the rate variable (Hz) and of its ``exp(-min(rate dt, POISSON_LAM_MAX))``.
+
+    Returns
+    -------
+    (str, str)
+        The statements (defining the temporaries) and the expression of the count.
+
+    Example
+    -------
+    >>> code, count = poisson_count_code("ff", "rates", "p0")
+    >>> code.splitlines()[0], count.split(" + ")[0]
+    ('pcu_ff = rand()', 'int(pcu_ff >= pcc_ff0)')
+    """
+    t = tag
+    lines = [f"pcu_{t} = rand()", f"pcl_{t} = clip({rate}*dt, 0, {POISSON_LAM_MAX!r})",
+             f"pcq_{t}0 = {p0}", f"pcc_{t}0 = pcq_{t}0"]
+    for k in range(1, POISSON_TERMS):
+        lines += [f"pcq_{t}{k} = pcq_{t}{k - 1}*pcl_{t}/{k}",
+                  f"pcc_{t}{k} = pcc_{t}{k - 1} + pcq_{t}{k}"]
+    count = (" + ".join(f"int(pcu_{t} >= pcc_{t}{k})" for k in range(POISSON_TERMS))
+             + f" + poisson({rate}*dt - pcl_{t})")
+    return "\n".join(lines) + "\n", count
+
+
+def _p0_values(rates_Hz, dt_s):
+    """``exp(-min(rate dt, POISSON_LAM_MAX))`` for rates in Hz (NumPy)."""
+    return np.exp(-np.clip(np.asarray(rates_Hz, dtype=float) * dt_s, 0.0, POISSON_LAM_MAX))
+
+
+class PoissonDrive:
+    """One Poisson drive: its per-source ``rates`` (Hz) and their precomputed ``p0``.
+
+    The rate variable lives in the group that draws the counts (the target cells themselves,
+    or a shared source group, :func:`drive_source`). Set rates as before, ``drive.rates =
+    800*Hz`` or an array with one value per source (also between runs and in standalone
+    mode); ``drive.rates[:]`` reads them. Setting a rate also sets ``p0 = exp(-min(rate dt,
+    POISSON_LAM_MAX))`` (:func:`poisson_count_code`); a string expression is evaluated by
+    Brian2 for both.
+
+    Example
+    -------
+    >>> from brian2 import Hz
+    >>> from spikemod import build_microcircuit, load_model, simulation
+    >>> model = load_model()
+    >>> with simulation("runtime", dt=model["sim.dt"]):
+    ...     mc = build_microcircuit(model, n_exc=9, n_pv=2, n_som=2, n_thal=0)
+    ...     mc.drive["ff_pyr"].rates = 800*Hz
+    ...     print(len(mc.drive["ff_pyr"]), float(mc.drive["ff_pyr"].rates[0] / Hz))
+    9 800.0
+    """
+
+    def __init__(self, group, rate_var: str, p0_var: str, name: str):
+        object.__setattr__(self, "group", group)
+        object.__setattr__(self, "rate_var", rate_var)
+        object.__setattr__(self, "p0_var", p0_var)
+        object.__setattr__(self, "name", name)
+
+    def __len__(self):
+        return len(self.group)
+
+    @property
+    def rates(self):
+        return getattr(self.group, self.rate_var)
+
+    @rates.setter
+    def rates(self, value):
+        self.set_rates(value)
+
+    def set_rates(self, value, index=None):
+        """Set the rates (all sources, or those at ``index``) and their ``p0``."""
+        group, rv, pv = self.group, self.rate_var, self.p0_var
+        idx = slice(None) if index is None else index
+        getattr(group, rv)[idx] = value                 # Brian2 checks the unit (Hz)
+        if isinstance(value, str):
+            getattr(group, pv)[idx] = f"exp(-clip({rv}*dt, 0, {POISSON_LAM_MAX!r}))"
+        else:
+            getattr(group, pv)[idx] = _p0_values(np.asarray(value, dtype=float),
+                                                 float(group.clock.dt_))
+
+    def __setattr__(self, key, value):
+        if key == "rates":
+            self.set_rates(value)
+        else:
+            object.__setattr__(self, key, value)
+
+    def __repr__(self):
+        return f"PoissonDrive({self.name!r}, {len(self)} sources in {self.group.name!r})"
+
+
+#: a shared drive source group: per-source rate, its p0 and this step's count (drawn at the
+#: start of the step, before the cells add it to their conductances)
 DRIVE_SOURCE_EQS = """
 rates : Hz
+p0 : 1
 count : 1
 """
 
 
-def drive_source(n, rate, name, ramp=None) -> NeuronGroup:
+def drive_source(n, rate, name, ramp=None):
     """``n`` Poisson sources whose ``count`` is a Poisson number of spikes per step (W25's
     ``poissrnd(rate*DT)``; more than one spike per step is possible). Cells read ``count``
-    through a linked variable. ``ramp``: the rate rises linearly from 0 over that time (W25
-    rivalry's 500 ms burn-in)."""
-    src = NeuronGroup(n, DRIVE_SOURCE_EQS + ("ramp : second (shared, constant)\n" if ramp is not None else ""),
-                      name=name)
+    through a linked variable. Without ``ramp`` the count is drawn with one ``rand()``
+    (:func:`poisson_count_code`) and the :class:`PoissonDrive` handle is returned; ``ramp``:
+    the rate rises linearly from 0 over that time (W25 rivalry's 500 ms burn-in), drawn with
+    Brian2's ``poisson()``, and the NeuronGroup itself is returned."""
+    if ramp is None:
+        src = NeuronGroup(n, DRIVE_SOURCE_EQS, name=name)
+        code, count = poisson_count_code("src", "rates", "p0")
+        src.run_regularly(code + f"count = {count}", when="before_groups", order=-1,
+                          name=f"{name}_draw")
+        drive = PoissonDrive(src, "rates", "p0", name)
+        drive.rates = rate
+        return drive
+    src = NeuronGroup(n, "rates : Hz\ncount : 1\nramp : second (shared, constant)\n", name=name)
     src.rates = rate
-    draw = "count = poisson(rates*dt)"
-    if ramp is not None:
-        src.ramp = ramp
-        draw = "count = poisson(rates*dt*clip(t/ramp, 0, 1))"
-    src.run_regularly(draw, when="before_groups", order=-1, name=f"{name}_draw")
+    src.ramp = ramp
+    src.run_regularly("count = poisson(rates*dt*clip(t/ramp, 0, 1))", when="before_groups",
+                      order=-1, name=f"{name}_draw")
     return src
 
 
@@ -439,18 +569,32 @@ def build_microcircuit(model, *, n_exc=None, n_pv=None, n_som=None, n_thal=None,
         raise ValueError(f"shared_inputs = {shared_inputs} is not allowed (a divisor of "
                          f"copies = {copies})")
 
-    # external Poisson drive: counts read through linked variables (one source per cell, or
-    # per cell of a shared set), added to the conductances at the start of each step
-    drive_eqs = "n_ff : 1 (linked)\nw_ff : siemens (shared, constant)\n"
-    pyr_eqs = drive_eqs + "n_fb : 1 (linked)\nw_fb : siemens (shared, constant)\n"
+    # external Poisson drive (W25: poissrnd(rate*DT) per cell and step): one source per cell,
+    # drawn in the cell's own step block (one rand() per draw, poisson_count_code), or with
+    # shared_inputs counts drawn in source groups shared by the copies of a set and read
+    # through linked variables; added to the conductances at the start of each step
+    inline = sets == copies
+
+    def drive_part(tag):
+        """(equations, statements) giving this step's count ``n_{tag}`` of drive ``tag``."""
+        if inline:
+            code, count = poisson_count_code(tag, f"rates_{tag}", f"p0_{tag}")
+            return (f"rates_{tag} : Hz\np0_{tag} : 1\n", code + f"n_{tag} = {count}\n")
+        return f"n_{tag} : 1 (linked)\n", ""
+
+    ff_eqs, ff_code = drive_part("ff")
+    fb_eqs, fb_code = drive_part("fb")
+    drive_eqs = ff_eqs + "w_ff : siemens (shared, constant)\n"
+    pyr_eqs = drive_eqs + fb_eqs + "w_fb : siemens (shared, constant)\n"
     pyr_ff = "n_ff"
     if eyes:
         pyr_eqs += ("n_left : 1 (linked)\nn_right : 1 (linked)\n"
                     "sel_left : 1 (constant)\nsel_right : 1 (constant)\n")
         pyr_ff = "n_ff + sel_left*n_left + sel_right*n_right"
-    pyr_drive = _drive_code([("g_ampa_s", "w_ff", pyr_ff), ("g_nmda_x_s", "w_ff", pyr_ff),
-                             ("g_ampa_d", "w_fb", "n_fb"), ("g_nmda_d", "w_fb", "n_fb")])
-    inh_drive = _drive_code([("g_ampa", "w_ff", "n_ff"), ("g_nmda_x", "w_ff", "n_ff")])
+    pyr_drive = ff_code + fb_code + _drive_code(
+        [("g_ampa_s", "w_ff", pyr_ff), ("g_nmda_x_s", "w_ff", pyr_ff),
+         ("g_ampa_d", "w_fb", "n_fb"), ("g_nmda_d", "w_fb", "n_fb")])
+    inh_drive = ff_code + _drive_code([("g_ampa", "w_ff", "n_ff"), ("g_nmda_x", "w_ff", "n_ff")])
 
     pyr = make_pyramidal(sizes["pyr"] * copies, model, synaptic=True, name=f"{name}_pyr",
                          extra_eqs=POSITION_EQS + pyr_eqs, coupling=coupling,
@@ -559,20 +703,24 @@ def build_microcircuit(model, *, n_exc=None, n_pv=None, n_som=None, n_thal=None,
     drive = {}
     w_ff, w_fb = model["drive.w_ff"], model["drive.w_fb"]
     pyr.w_ff, pyr.w_fb = w_ff, w_fb
-    specs = [("ff_pyr", pyr, "n_ff", model["drive.rate_soma"]),
-             ("fb_pyr", pyr, "n_fb", model["drive.rate_dend"])]
+    specs = [("ff_pyr", pyr, "ff", model["drive.rate_soma"]),
+             ("fb_pyr", pyr, "fb", model["drive.rate_dend"])]
     for kind in ("pv", "som"):
         if groups[kind] is not None:
             groups[kind].w_ff = w_ff * float(model["drive.w_ff_inh_scale"])
-            specs.append((f"ff_{kind}", groups[kind], "n_ff", model["drive.rate_soma"]))
-    for key, target, var, rate in specs:
+            specs.append((f"ff_{kind}", groups[kind], "ff", model["drive.rate_soma"]))
+    for key, target, tag, rate in specs:
+        if inline:
+            drive[key] = PoissonDrive(target, f"rates_{tag}", f"p0_{tag}", f"{name}_{key}")
+            drive[key].rates = rate
+            continue
         n_cell = len(target) // copies
         src = drive_source(n_cell * sets, rate, f"{name}_{key}")
         # cell k of copy c reads source k of set c % sets
         index = np.tile(np.arange(n_cell), copies) + np.repeat(np.arange(copies) % sets, n_cell) * n_cell
-        setattr(target, var, linked_var(src, "count", index=index))
+        setattr(target, f"n_{tag}", linked_var(src.group, "count", index=index))
         drive[key] = src
-        objects.append(src)
+        objects.append(src.group)
     if eyes:
         src = drive_source(2 * copies, 0 * model["drive.rate_soma"], f"{name}_eyes",
                            ramp=500 * ms)
