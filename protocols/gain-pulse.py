@@ -26,13 +26,15 @@ def add_arguments(p):
                    help="baseline coupling g_c (default %(default)s)", sets="coupling.g_c")
     p.add_argument("--pulse", default=f"{d['pulse']:g}",
                    help="coupling during the pulse (default %(default)s)")
-    p.add_argument("--onset", default=f"{d['onset_s']:g}", help="pulse onset, s (default %(default)s)")
-    p.add_argument("--width", default=f"{d['width_s']:g}", help="pulse length, s (default %(default)s)")
+    p.add_argument("--onset", default=f"{d['onset_s']:g}",
+                   help="pulse onset, s (default %(default)s)")
+    p.add_argument("--width", default=f"{d['width_s']:g}",
+                   help="pulse length, s (default %(default)s)")
     p.add_argument("--after", default=f"{d['after_s']:g}",
                    help="time after the pulse, s (default %(default)s)")
     add_ee_scale(p)
-    p.add_argument("--drive", default=f"{d['drive_Hz']:g}",
-                   help="feed-forward Poisson rate, Hz (default %(default)s)", sets="drive.rate_soma")
+    p.add_argument("--drive", default=f"{d['drive_Hz']:g}", sets="drive.rate_soma",
+                   help="feed-forward Poisson rate, Hz (default %(default)s)")
     p.add_argument("--dend-drive", default=f"{d['dend_drive_Hz']:g}",
                    help="dendritic Poisson rate, Hz (default %(default)s)", sets="drive.rate_dend")
 

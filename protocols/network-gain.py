@@ -32,10 +32,10 @@ def _fmt(values):
 
 def add_arguments(p):
     d = exp.DEFAULTS
-    p.add_argument("--drive", default=_fmt(d["drive_Hz"]),
-                   help="feed-forward Poisson rates, Hz (default %(default)s)", sets="drive.rate_soma")
-    p.add_argument("--dend-drive", default=_fmt(d["dend_drive_Hz"]),
-                   help="dendritic feedback Poisson rates, Hz (default %(default)s)", sets="drive.rate_dend")
+    p.add_argument("--drive", default=_fmt(d["drive_Hz"]), sets="drive.rate_soma",
+                   help="feed-forward Poisson rates, Hz (default %(default)s)")
+    p.add_argument("--dend-drive", default=_fmt(d["dend_drive_Hz"]), sets="drive.rate_dend",
+                   help="dendritic feedback Poisson rates, Hz (default %(default)s)")
     p.add_argument("--coupling", default=_fmt(d["coupling"]),
                    help="coupling conditions: 'thalamic' (W25's thalamus-driven coupling) and/or "
                         "fixed g_c in [0, 1] (default %(default)s)", sets="coupling.g_c")
@@ -66,8 +66,9 @@ def run(ctx, args):
     summary = exp.summarize(result.rows)
     ctx.write_csv("network_gain.csv", result.rows, exp.COLUMNS)
     ctx.write_csv("network_gain_summary.csv", summary, exp.SUMMARY_COLUMNS)
-    ctx.save_spikes(result.spikes, t_stop=result.t_stop, sizes=result.sizes, units=ctx.copy_columns(
-        result.info["cells_per_copy"], result.rows[:result.info["copies"]], ("dend_drive_Hz", "coupling")))
+    units = ctx.copy_columns(result.info["cells_per_copy"], result.rows[:result.info["copies"]],
+                             ("dend_drive_Hz", "coupling"))
+    ctx.save_spikes(result.spikes, t_stop=result.t_stop, sizes=result.sizes, units=units)
     ctx.extra_provenance.update(result.info)
     ctx.save_figure(exp.figure(result.rows, summary), "network_gain.png")
 
