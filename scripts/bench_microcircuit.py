@@ -44,7 +44,8 @@ def _circuit(n, model):
 def _events(mc, mons):
     """Recurrent synaptic events: presynaptic spike counts x out-degree, summed."""
     import numpy as np
-    pre_of = {"EE": "pyr", "EPV": "pyr", "ESOM": "pyr", "PVE": "pv", "SOME": "som"}
+    pre_of = {"EE": "pyr", "EPV": "pyr", "ESOM": "pyr", "PVE": "pv", "SOME": "som",
+              "ETh": "pyr", "ThD": "thal"}
     total, n_syn = 0, 0
     for key, syn in mc.synapses.items():
         pop = pre_of[key]

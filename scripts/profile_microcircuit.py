@@ -18,8 +18,13 @@ for a core; the "CPU" columns scale each run's times by the binary's CPU time / 
 objects. The header also gives the number of code objects run every step and of generated
 C++ files.
 
+``--against DIR`` compares with another compiled profile build of the same circuit (e.g. made
+by this script with an older spikemod first on ``PYTHONPATH``): the two binaries run
+alternately ``--repeats`` times and a before/after table of the medians (CPU-scaled) is
+appended; synaptic events are those of this build's first run for both.
+
 Usage: .venv/bin/python scripts/profile_microcircuit.py [--n-exc 3000] [--T 0.5]
-       [--repeats 5] [--md benchmarks/profile.md]
+       [--repeats 5] [--against BUILD_DIR] [--md benchmarks/profile.md]
 """
 
 from __future__ import annotations
@@ -81,6 +86,10 @@ def run(n, T, build_dir):
         steps = int(round(T / float(model["sim.dt"])))
         # every neuron group: the populations and, where the code has them, drive source groups
         sizes = {g.name: len(g) for g in mc.objects if isinstance(g, NeuronGroup)}
+        # drive source groups of other code versions: one source per target cell
+        for pop, g in mc.populations.items():
+            for tag in ("ff", "fb"):
+                sizes.setdefault(f"mc_{tag}_{pop}", len(g))
         counts = {pop: np.asarray(m.count[:], dtype=np.int64) for pop, m in mons.items()}
         pathways = {}
         for key, syn in mc.synapses.items():
@@ -117,10 +126,19 @@ def main():
     ap.add_argument("--repeats", type=int, default=1,
                     help="further runs of the compiled binary (medians per code object)")
     ap.add_argument("--build-dir", default="/tmp/spikemod-profile-mc")
+    ap.add_argument("--against", default=None,
+                    help="compiled profile build of another version: interleaved comparison")
     ap.add_argument("--md", default=None)
     a = ap.parse_args()
     prof0, steps, sizes, pathways, rate, run_s0, wall = run(a.n_exc, a.T, a.build_dir)
-    runs = rerun(a.build_dir, a.repeats) if a.repeats > 1 else [(dict(prof0), run_s0, 1.0)]
+    other = []
+    if a.against:
+        runs = []
+        for _ in range(a.repeats):          # alternate the two binaries
+            other += rerun(a.against, 1)
+            runs += rerun(a.build_dir, 1)
+    else:
+        runs = rerun(a.build_dir, a.repeats) if a.repeats > 1 else [(dict(prof0), run_s0, 1.0)]
     names = [name for name, _ in prof0]
     prof = {n: median(r[0].get(n, 0.0) for r in runs) for n in names}
     prof_cpu = {n: median(r[0].get(n, 0.0) * r[2] for r in runs) for n in names}
@@ -187,7 +205,48 @@ def main():
             + markdown_table(["code object", "s", "% of profiled", "normalised",
                               "normalised, CPU-scaled", "unit"], rows)
             + "\n\n" + machine() + "\n")
+    if other:
+        text += "\n" + compare_table(other, runs, sizes, pathways, steps, a) + "\n"
+        raw.append({"against": a.against, "before_runs": [r[1:] for r in other],
+                    "after_runs": [r[1:] for r in runs]})
     save_fragment(a.md, text, raw)
+
+
+def compare_table(before, after, sizes, pathways, steps, a):
+    """Markdown before/after table (CPU-scaled medians of interleaved runs)."""
+    def med_cpu(runs, name):
+        return median(r[0].get(name, 0.0) * r[2] for r in runs)
+    names = sorted({n for r in before + after for n in r[0]},
+                   key=lambda n: -max(med_cpu(before, n), med_cpu(after, n)))
+    rows = []
+    sums = {"before": {}, "after": {}}
+    for name in names:
+        kind, units = classify(name, sizes, pathways)
+        if kind == "neurons":
+            scale, unit = 1e9 / (units * steps), "ns / neuron-step"
+        elif kind.startswith("synapses"):
+            scale, unit = (1e9 / units if units else float("nan")), "ns / synaptic event"
+        else:
+            scale, unit = float("nan"), ""
+        b, c = med_cpu(before, name), med_cpu(after, name)
+        group = next((g for g in sorted(sizes, key=len, reverse=True)
+                      if name.startswith(g + "_")), None)
+        if kind == "neurons" and group:
+            target = {"mc_ff_pyr": "mc_pyr", "mc_fb_pyr": "mc_pyr", "mc_ff_pv": "mc_pv",
+                      "mc_ff_som": "mc_som"}.get(group, group)
+            for key, t in (("before", b), ("after", c)):
+                sums[key][target] = sums[key].get(target, 0.0) + t * scale
+        rows.append([name, b * scale if b else "-", c * scale if c else "-", unit])
+    loop = [median(r[1] * r[2] for r in runs) for runs in (before, after)]
+    per_cell = "; ".join(f"{g}: {sums['before'].get(g, 0):.1f} -> {sums['after'].get(g, 0):.1f}"
+                         for g in ("mc_pyr", "mc_pv", "mc_som", "mc_thal"))
+    return (f"#### Before / after (interleaved)\n\nThe binaries of `{a.against}` (before) and "
+            f"`{a.build_dir}` (after) ran alternately, {len(after)} times each; CPU-scaled "
+            f"medians. Time loop {loop[0]:.3f} s -> {loop[1]:.3f} s (x{loop[0] / loop[1]:.2f}). "
+            f"Code objects run every step: {len(before[0][0])} -> {len(after[0][0])}. Per cell "
+            f"of each group, all its code objects (drive sources counted with their target "
+            f"group), ns per cell-step: {per_cell}.\n\n"
+            + markdown_table(["code object", "before", "after", "unit"], rows))
 
 
 if __name__ == "__main__":

@@ -279,16 +279,16 @@ class StepMethod(StateUpdateMethod):
     ----------
     method : str
         A Brian2 integration method (``sim.method``).
-    before, after : str
-        Brian2 statements.
+    before, after : str or callable
+        Brian2 statements, or a callable returning them when the code is generated (at the
+        start of a run: the drive's statements depend on the rates set by then).
 
     Example
     -------
     >>> from brian2 import Equations
-    >>> code = StepMethod("euler", before="g = g*(1 - dt/tau)\n")(
-    ...     Equations("dv/dt = -g*v/(tau*nS) : 1\ng : siemens\ntau : second"))
+    >>> code = StepMethod("euler", before="v = v*0.5")(Equations("dv/dt = -v/tau : 1"))
     >>> code.splitlines()[0]
-    'g = g*(1 - dt/tau)'
+    'v = v*0.5'
     """
 
     def __init__(self, method: str, before: str = "", after: str = ""):
@@ -298,8 +298,8 @@ class StepMethod(StateUpdateMethod):
     def __call__(self, equations, variables=None, method_options=None):
         code = StateUpdateMethod.apply_stateupdater(equations, variables, self.method,
                                                     method_options=method_options)
-        return "\n".join(part.strip("\n") for part in (self.before, code, self.after)
-                         if part.strip()) + "\n"
+        parts = [p() if callable(p) else p for p in (self.before, code, self.after)]
+        return "\n".join(p.strip("\n") for p in parts if p.strip()) + "\n"
 
     def __repr__(self):
         return f"StepMethod({self.method!r})"
@@ -307,6 +307,13 @@ class StepMethod(StateUpdateMethod):
 
 def _method(model):
     return model["sim.method"]
+
+
+def _prepend(first, code: str):
+    """``first + code``, where ``first`` may be a callable giving statements at code generation."""
+    if callable(first):
+        return lambda: first() + code
+    return first + code
 
 
 def _implicit(model) -> str:
@@ -334,9 +341,10 @@ def make_pyramidal(n: int, model, synaptic: bool = False, name: str = "pyr",
     coupling : {'fixed', 'thalamic'}
         ``'fixed'``: ``g_c`` is a parameter (``coupling.g_c``); ``'thalamic'`` [W25]: ``g_c``
         starts at 0, decays with ``coupling.tau_gc`` and is raised by thalamic synapses.
-    drive_code : str
+    drive_code : str or callable
         Statements run at the start of every step before the conductances decay (external
-        Poisson counts added to conductances, :mod:`spikemod.network`).
+        Poisson counts added to conductances, :mod:`spikemod.network`), or a callable giving
+        them when the code is generated.
     per_neuron : iterable of str
         Parameters of :data:`HOMOGENEOUS` to keep per neuron (default none: one shared value
         per group), e.g. for heterogeneous cells.
@@ -375,14 +383,15 @@ def make_pyramidal(n: int, model, synaptic: bool = False, name: str = "pyr",
     if thalamic:
         eqs += THALAMIC_COUPLING_EQS
     eqs = _shared_parameters(eqs, per_neuron) + extra_eqs
-    step = drive_code + "g_adapt = g_adapt*(1 - dt/tau_adapt)\n"
+    step = "g_adapt = g_adapt*(1 - dt/tau_adapt)\n"
     if synaptic:
         step += decay_code("_s", soma=True) + decay_code("_d")
     if thalamic:
         step += "g_c = g_c*(1 - gc_dynamic*dt/tau_gc)\n"
     step += "bap_gate = int(rand() < g_c)\n"
     group = NeuronGroup(n, eqs, threshold="v >= v_peak", reset=PYRAMIDAL_RESET,
-                        method=StepMethod(_method(model), before=step, after=CALCIUM_CODE),
+                        method=StepMethod(_method(model), before=_prepend(drive_code, step),
+                                          after=CALCIUM_CODE),
                         name=name, **kwds)
     set_parameters(group, model.section("soma"))
     set_parameters(group, model.section("dend"))
@@ -454,7 +463,8 @@ def _izhikevich(n, model, section, synaptic, name, extra_eqs, drive_code, b_gate
     if b_gate:
         eqs += "v_b_off : volt\n"
     eqs = _shared_parameters(eqs, per_neuron) + extra_eqs
-    method = (StepMethod(_method(model), before=drive_code + decay_code("", soma=True))
+    method = (StepMethod(_method(model),
+                         before=_prepend(drive_code, decay_code("", soma=True)))
               if synaptic else _method(model))
     group = NeuronGroup(n, eqs, threshold="v >= v_peak + v_peak_u*u",
                         reset="v = c + c_u*u\nu += d", method=method, name=name, **kwds)
