@@ -301,6 +301,12 @@ class StepMethod(StateUpdateMethod):
         parts = [p() if callable(p) else p for p in (self.before, code, self.after)]
         return "\n".join(p.strip("\n") for p in parts if p.strip()) + "\n"
 
+    @property
+    def _state_tuple(self):
+        """Key of Brian2's cache of generated state-update code: the statements as they are
+        generated now (a drive's statements change with the rates set between runs)."""
+        return (self.method,) + tuple(p() if callable(p) else p for p in (self.before, self.after))
+
     def __repr__(self):
         return f"StepMethod({self.method!r})"
 

@@ -146,10 +146,12 @@ def test_circuit_drive_counts_are_poisson(model, rate_Hz):
                                 stdp=False, geometry="sheet", rng_seed=2)
         for d in mc.drive.values():
             d.rates = 0 * Hz
-        mc.drive["ff_pyr"].rates = rate_Hz * Hz
         mc.pyr.tau_ampa = 1e9 * second
         mc.synapses["EE"].w = 0 * nS                   # only the drive adds to g_ampa_s
         net = mc.network()
+        net.run(10 * float(model["sim.dt"]) * second)  # a first run without drive: the code
+        assert "poisson(" not in mc.pyr.state_updater.abstract_code    # of the next run follows
+        mc.drive["ff_pyr"].rates = rate_Hz * Hz        # the rates set in between
         net.run(steps * float(model["sim.dt"]) * second)
         code = mc.pyr.state_updater.abstract_code
         totals = np.asarray(mc.pyr.g_ampa_s[:] / mc.pyr.w_ff[:])
