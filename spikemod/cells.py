@@ -27,25 +27,19 @@ Integration: W25's own step, reproduced exactly (``sim.method = 'euler'`` and
 ``sim.semi_implicit = true``; checked against a NumPy transcription of W25's loop in
 ``tests/test_w25_reference.py``):
 
-1. at the start of a step, the external Poisson counts of this step are added to the
-   conductances, then every conductance (synaptic, adaptation and, in thalamic mode, the
-   coupling ``g_c``) decays by one forward-Euler step ``g <- g (1 - dt/tau)``; the BAP gate of
-   this step is drawn from the decayed ``g_c``. So, as in W25, a conductance acts after its own
-   decay;
+1. at the start of a step (``when='before_groups'``), the external Poisson counts of this step
+   are added to the conductances, then every conductance (synaptic, adaptation and, in thalamic
+   mode, the coupling ``g_c``) decays by one forward-Euler step ``g <- g (1 - dt/tau)``; the BAP
+   gate of this step is drawn from the decayed ``g_c``. So, as in W25, a conductance acts after
+   its own decay;
 2. the membrane variables take one forward-Euler step (Brian2 ``euler``); the somatic voltage
    treats its conductances semi-implicitly as W25 does,
    ``v <- (v + dt/C (f(v) - u + I + sum g E)) / (1 + dt g_tot/C)``, which is forward Euler of
    ``dv/dt = (f(v) - u + I + sum g (E - v)) / (C + dt g_tot)`` (the form written below);
-3. the calcium switch is drawn from the new ``v_d`` (:data:`CALCIUM_CODE`) and used by a
-   reset in the same step, which is the state W25 uses for a spike detected at the start of its
+3. the calcium switch is drawn from the new ``v_d`` (``when='before_thresholds'``,
+   :data:`CALCIUM_CODE`) and used by a reset in the same step, which is the state W25 uses for a spike detected at the start of its
    next step;
 4. threshold, synaptic transmission (no delay: W25 applies a spike in the next step) and reset.
-
-Steps 1-3 are one code object per group and step (:class:`StepMethod`: the statements of step
-1, the integration method's own code, then those of step 3, in one loop over the cells), which
-is the order of three separate blocks at ``before_groups``, ``groups`` and
-``before_thresholds`` (nothing else changes a cell's variables in between) in one pass over
-memory (issue 14).
 
 A somatic spike is detected one step earlier in Brian2's schedule than in W25's (end of step vs.
 start of the next), so W25's BAP window, steps ``t+5 ... t+25`` inclusive after the detection
@@ -66,12 +60,11 @@ from __future__ import annotations
 
 import numpy as np
 from brian2 import NeuronGroup, ms, second
-from brian2.stateupdaters.base import StateUpdateMethod
 
 __all__ = [
     "SOMA_EQS", "DEND_EQS", "IZHIKEVICH_EQS", "conductance_eqs", "decay_code",
     "make_pyramidal", "make_soma_only", "make_interneuron", "make_thalamus",
-    "set_parameters", "COUPLING_MODES", "HOMOGENEOUS", "StepMethod",
+    "set_parameters", "COUPLING_MODES", "HOMOGENEOUS",
 ]
 
 COUPLING_MODES = ("fixed", "thalamic")
@@ -265,61 +258,8 @@ def set_parameters(group, values: dict, names=None) -> None:
             setattr(group, name, value)
 
 
-class StepMethod(StateUpdateMethod):
-    """An integration method with per-step statements before and after it, in one code object.
-
-    ``before`` runs at the start of each cell's update (W25's conductance decays, the drive
-    counts, the BAP gate), then the statements of ``method`` (``'euler'`` ...), then ``after``
-    (the calcium switch from the new ``v_d``). Per cell this is the order of separate
-    ``run_regularly`` blocks at ``before_groups`` and ``before_thresholds`` around the state
-    update, but one loop over the cells instead of three: each variable is loaded and stored
-    once per step. Plain Brian2 abstract code, so every device runs it.
-
-    Parameters
-    ----------
-    method : str
-        A Brian2 integration method (``sim.method``).
-    before, after : str or callable
-        Brian2 statements, or a callable returning them when the code is generated (at the
-        start of a run: the drive's statements depend on the rates set by then).
-
-    Example
-    -------
-    >>> from brian2 import Equations
-    >>> code = StepMethod("euler", before="v = v*0.5")(Equations("dv/dt = -v/tau : 1"))
-    >>> code.splitlines()[0]
-    'v = v*0.5'
-    """
-
-    def __init__(self, method: str, before: str = "", after: str = ""):
-        self.method, self.before, self.after = method, before, after
-        self.__name__ = f"{method} with step statements"
-
-    def __call__(self, equations, variables=None, method_options=None):
-        code = StateUpdateMethod.apply_stateupdater(equations, variables, self.method,
-                                                    method_options=method_options)
-        parts = [p() if callable(p) else p for p in (self.before, code, self.after)]
-        return "\n".join(p.strip("\n") for p in parts if p.strip()) + "\n"
-
-    @property
-    def _state_tuple(self):
-        """Key of Brian2's cache of generated state-update code: the statements as they are
-        generated now (a drive's statements change with the rates set between runs)."""
-        return (self.method,) + tuple(p() if callable(p) else p for p in (self.before, self.after))
-
-    def __repr__(self):
-        return f"StepMethod({self.method!r})"
-
-
 def _method(model):
     return model["sim.method"]
-
-
-def _prepend(first, code: str):
-    """``first + code``, where ``first`` may be a callable giving statements at code generation."""
-    if callable(first):
-        return lambda: first() + code
-    return first + code
 
 
 def _implicit(model) -> str:
@@ -347,10 +287,9 @@ def make_pyramidal(n: int, model, synaptic: bool = False, name: str = "pyr",
     coupling : {'fixed', 'thalamic'}
         ``'fixed'``: ``g_c`` is a parameter (``coupling.g_c``); ``'thalamic'`` [W25]: ``g_c``
         starts at 0, decays with ``coupling.tau_gc`` and is raised by thalamic synapses.
-    drive_code : str or callable
+    drive_code : str
         Statements run at the start of every step before the conductances decay (external
-        Poisson counts added to conductances, :mod:`spikemod.network`), or a callable giving
-        them when the code is generated.
+        Poisson counts drawn and added to conductances, :mod:`spikemod.network`).
     per_neuron : iterable of str
         Parameters of :data:`HOMOGENEOUS` to keep per neuron (default none: one shared value
         per group), e.g. for heterogeneous cells.
@@ -396,9 +335,9 @@ def make_pyramidal(n: int, model, synaptic: bool = False, name: str = "pyr",
         step += "g_c = g_c*(1 - gc_dynamic*dt/tau_gc)\n"
     step += "bap_gate = int(rand() < g_c)\n"
     group = NeuronGroup(n, eqs, threshold="v >= v_peak", reset=PYRAMIDAL_RESET,
-                        method=StepMethod(_method(model), before=_prepend(drive_code, step),
-                                          after=CALCIUM_CODE),
-                        name=name, **kwds)
+                        method=_method(model), name=name, **kwds)
+    group.run_regularly(drive_code + step, when="before_groups", name=f"{name}_step")
+    group.run_regularly(CALCIUM_CODE, when="before_thresholds", name=f"{name}_calcium")
     set_parameters(group, model.section("soma"))
     set_parameters(group, model.section("dend"))
     set_parameters(group, {k: v for k, v in model.section("coupling").items() if k != "g_c"})
@@ -452,8 +391,9 @@ def make_soma_only(n: int, model, name: str = "soma_only", per_neuron=(),
                              per_neuron)
     group = NeuronGroup(n, eqs, threshold="v >= v_peak", reset=PYRAMIDAL_RESET.replace(
         "t_spike_prev = t_spike\nt_spike = t", ""),
-        method=StepMethod(_method(model), before="g_adapt = g_adapt*(1 - dt/tau_adapt)"),
-        name=name, **kwds)
+        method=_method(model), name=name, **kwds)
+    group.run_regularly("g_adapt = g_adapt*(1 - dt/tau_adapt)", when="before_groups",
+                        name=f"{name}_step")
     set_parameters(group, model.section("soma"))
     group.v = model["soma.vr"]
     return group
@@ -469,11 +409,12 @@ def _izhikevich(n, model, section, synaptic, name, extra_eqs, drive_code, b_gate
     if b_gate:
         eqs += "v_b_off : volt\n"
     eqs = _shared_parameters(eqs, per_neuron) + extra_eqs
-    method = (StepMethod(_method(model),
-                         before=_prepend(drive_code, decay_code("", soma=True)))
-              if synaptic else _method(model))
     group = NeuronGroup(n, eqs, threshold="v >= v_peak + v_peak_u*u",
-                        reset="v = c + c_u*u\nu += d", method=method, name=name, **kwds)
+                        reset="v = c + c_u*u\nu += d", method=_method(model),
+                        name=name, **kwds)
+    if synaptic:
+        group.run_regularly(drive_code + decay_code("", soma=True), when="before_groups",
+                            name=f"{name}_step")
     set_parameters(group, model.section(section))
     if synaptic:
         set_parameters(group, model.section("synapses"))

@@ -312,7 +312,7 @@ POISSON_LAM_MAX = 0.25
 POISSON_TERMS = 8
 
 
-def poisson_count_code(tag: str, rate: str, p0: str, remainder: bool = True) -> tuple[str, str]:
+def poisson_count_code(tag: str, rate: str, p0: str) -> tuple[str, str]:
     """Abstract code drawing a Poisson count with mean ``rate*dt`` from one ``rand()``.
 
     Inversion of the distribution function: with ``u = rand()``, ``l = min(rate dt,
@@ -320,8 +320,7 @@ def poisson_count_code(tag: str, rate: str, p0: str, remainder: bool = True) -> 
     :class:`PoissonDrive`), ``q_k = q_{k-1} l / k`` and ``C_k = q_0 + ... + q_k``, the count is
     ``N = #{k < POISSON_TERMS: u >= C_k}`` (exactly Poisson(l) below the cut, see
     :data:`POISSON_TERMS`), plus Brian2's ``poisson(rate dt - l)`` for a mean above
-    :data:`POISSON_LAM_MAX` (``remainder``; :class:`PoissonDrive` leaves it out while no rate
-    set so far needs it: the call costs a few ns per draw even at ``poisson(0)``). Only
+    :data:`POISSON_LAM_MAX` (``poisson(0)`` is 0 and draws no random number in C++). Only
     Brian2 expression syntax, so it runs on every device; W25 draws ``poissrnd(rate*DT)``.
 
     Parameters
@@ -330,8 +329,6 @@ def poisson_count_code(tag: str, rate: str, p0: str, remainder: bool = True) -> 
         Suffix of the temporary names (unique per draw in one code block).
     rate, p0 : str
         Names of the rate variable (Hz) and of its ``exp(-min(rate dt, POISSON_LAM_MAX))``.
-    remainder : bool
-        Add the exact Poisson remainder for means above :data:`POISSON_LAM_MAX`.
 
     Returns
     -------
@@ -351,7 +348,7 @@ def poisson_count_code(tag: str, rate: str, p0: str, remainder: bool = True) -> 
         lines += [f"pcq_{t}{k} = pcq_{t}{k - 1}*pcl_{t}/{k}",
                   f"pcc_{t}{k} = pcc_{t}{k - 1} + pcq_{t}{k}"]
     count = (" + ".join(f"int(pcu_{t} >= pcc_{t}{k})" for k in range(POISSON_TERMS))
-             + (f" + poisson({rate}*dt - pcl_{t})" if remainder else ""))
+             + f" + poisson({rate}*dt - pcl_{t})")
     return "\n".join(lines) + "\n", count
 
 
@@ -368,10 +365,8 @@ class PoissonDrive:
     800*Hz`` or an array with one value per source (also between runs and in standalone
     mode); ``drive.rates[:]`` reads them. Setting a rate also sets ``p0 = exp(-min(rate dt,
     POISSON_LAM_MAX))`` (:func:`poisson_count_code`); a string expression is evaluated by
-    Brian2 for both. ``lam_max`` is the largest ``rate dt`` set so far (infinite after a string
-    expression): the code generated at the start of a run draws the exact remainder above
-    :data:`POISSON_LAM_MAX` only when it is needed (:meth:`needs_remainder`). Rates are not
-    run values of a compiled binary (``p0`` would not follow): set them through this handle.
+    Brian2 for both. Rates are not run values of a compiled binary (``p0`` would not follow):
+    set them through this handle.
 
     Example
     -------
@@ -390,11 +385,6 @@ class PoissonDrive:
         object.__setattr__(self, "rate_var", rate_var)
         object.__setattr__(self, "p0_var", p0_var)
         object.__setattr__(self, "name", name)
-        object.__setattr__(self, "lam_max", 0.0)
-
-    def needs_remainder(self) -> bool:
-        """Whether a rate set so far has a mean count per step above POISSON_LAM_MAX."""
-        return self.lam_max > POISSON_LAM_MAX
 
     def __len__(self):
         return len(self.group)
@@ -414,12 +404,9 @@ class PoissonDrive:
         getattr(group, rv)[idx] = value                 # Brian2 checks the unit (Hz)
         if isinstance(value, str):
             getattr(group, pv)[idx] = f"exp(-clip({rv}*dt, 0, {POISSON_LAM_MAX!r}))"
-            lam = np.inf
         else:
-            rates_Hz, dt_s = np.asarray(value, dtype=float), float(group.clock.dt_)
-            getattr(group, pv)[idx] = _p0_values(rates_Hz, dt_s)
-            lam = float(np.max(rates_Hz, initial=0.0)) * dt_s
-        object.__setattr__(self, "lam_max", max(self.lam_max, lam))
+            getattr(group, pv)[idx] = _p0_values(np.asarray(value, dtype=float),
+                                                 float(group.clock.dt_))
 
     def __setattr__(self, key, value):
         if key == "rates":
@@ -588,30 +575,16 @@ def build_microcircuit(model, *, n_exc=None, n_pv=None, n_som=None, n_thal=None,
     # shared_inputs counts drawn in source groups shared by the copies of a set and read
     # through linked variables; added to the conductances at the start of each step
     inline = sets == copies
-    drive = {}          # key -> PoissonDrive, filled once the groups exist
 
-    def drive_part(tag, key):
-        """(equations, statements) giving this step's count ``n_{tag}`` of drive ``key``; the
-        inline statements are a callable, generated at the start of a run, with the exact
-        Poisson remainder only if a rate set by then needs it."""
+    def drive_part(tag):
+        """(equations, statements) giving this step's count ``n_{tag}`` of drive ``tag``."""
         if not inline:
             return f"n_{tag} : 1 (linked)\n", ""
+        stmts, count = poisson_count_code(tag, f"rates_{tag}", f"p0_{tag}")
+        return f"rates_{tag} : Hz\np0_{tag} : 1\n", stmts + f"n_{tag} = {count}\n"
 
-        def code():
-            d = drive.get(key)
-            stmts, count = poisson_count_code(tag, f"rates_{tag}", f"p0_{tag}",
-                                              remainder=d is None or d.needs_remainder())
-            return stmts + f"n_{tag} = {count}\n"
-        return f"rates_{tag} : Hz\np0_{tag} : 1\n", code
-
-    def joined(*parts):
-        """Concatenated statements; a callable if any part is one."""
-        if not any(callable(p) for p in parts):
-            return "".join(parts)
-        return lambda: "".join(p() if callable(p) else p for p in parts)
-
-    ff_eqs, ff_code = drive_part("ff", "ff_pyr")
-    fb_eqs, fb_code = drive_part("fb", "fb_pyr")
+    ff_eqs, ff_code = drive_part("ff")
+    fb_eqs, fb_code = drive_part("fb")
     drive_eqs = ff_eqs + "w_ff : siemens (shared, constant)\n"
     pyr_eqs = drive_eqs + fb_eqs + "w_fb : siemens (shared, constant)\n"
     pyr_ff = "n_ff"
@@ -619,10 +592,10 @@ def build_microcircuit(model, *, n_exc=None, n_pv=None, n_som=None, n_thal=None,
         pyr_eqs += ("n_left : 1 (linked)\nn_right : 1 (linked)\n"
                     "sel_left : 1 (constant)\nsel_right : 1 (constant)\n")
         pyr_ff = "n_ff + sel_left*n_left + sel_right*n_right"
-    pyr_drive = joined(ff_code, fb_code, _drive_code(
+    pyr_drive = ff_code + fb_code + _drive_code(
         [("g_ampa_s", "w_ff", pyr_ff), ("g_nmda_x_s", "w_ff", pyr_ff),
-         ("g_ampa_d", "w_fb", "n_fb"), ("g_nmda_d", "w_fb", "n_fb")]))
-    inh_add = _drive_code([("g_ampa", "w_ff", "n_ff"), ("g_nmda_x", "w_ff", "n_ff")])
+         ("g_ampa_d", "w_fb", "n_fb"), ("g_nmda_d", "w_fb", "n_fb")])
+    inh_drive = ff_code + _drive_code([("g_ampa", "w_ff", "n_ff"), ("g_nmda_x", "w_ff", "n_ff")])
 
     pyr = make_pyramidal(sizes["pyr"] * copies, model, synaptic=True, name=f"{name}_pyr",
                          extra_eqs=POSITION_EQS + pyr_eqs, coupling=coupling,
@@ -632,8 +605,7 @@ def build_microcircuit(model, *, n_exc=None, n_pv=None, n_som=None, n_thal=None,
         groups[kind] = (make_interneuron(sizes[kind] * copies, model, kind, synaptic=True,
                                          name=f"{name}_{kind}",
                                          extra_eqs=POSITION_EQS + drive_eqs,
-                                         drive_code=joined(drive_part("ff", f"ff_{kind}")[1],
-                                                           inh_add))
+                                         drive_code=inh_drive)
                         if sizes[kind] > 0 else None)
     positions = {}
     for pop, g in groups.items():
@@ -729,6 +701,7 @@ def build_microcircuit(model, *, n_exc=None, n_pv=None, n_som=None, n_thal=None,
     objects += list(synapses.values())
 
     # Poisson drive sources (one per target cell, or per cell of a shared set)
+    drive = {}
     w_ff, w_fb = model["drive.w_ff"], model["drive.w_fb"]
     pyr.w_ff, pyr.w_fb = w_ff, w_fb
     specs = [("ff_pyr", pyr, "ff", model["drive.rate_soma"]),
