@@ -13,29 +13,21 @@ burst_spike_fraction, window_start_s, window_stop_s), fi_gain_summary.csv (I_den
 rheobase_pA, gain_Hz_per_pA), spikes.h5, fi_gain.png, provenance.json.
 """
 
-import numpy as np
 from brian2 import second
 
 from spikemod.experiments import fi_gain as exp
-from spikemod.protocol import parse_values, protocol_main
+from spikemod.protocol import parse_values, protocol_main, format_values
 
 NAME = exp.NAME
 
 
-def _fmt(v):
-    """A default as option text: ``start:stop:step`` for an even range, else ``a,b,c``."""
-    step = np.diff(v)
-    return (f"{v[0]:g}:{v[-1]:g}:{step[0]:g}" if len(v) > 2 and np.allclose(step, step[0])
-            else ",".join(f"{x:g}" for x in v))
-
-
 def add_arguments(p):
     d = exp.DEFAULTS
-    p.add_argument("--i-soma", default=_fmt(d["I_soma_pA"]),
+    p.add_argument("--i-soma", default=format_values(d["I_soma_pA"], ranges=True),
                    help="somatic currents, pA: list a,b,c or range start:stop:step (default %(default)s)")
-    p.add_argument("--i-dend", default=_fmt(d["I_dend_pA"]),
+    p.add_argument("--i-dend", default=format_values(d["I_dend_pA"], ranges=True),
                    help="dendritic currents, pA (default %(default)s)")
-    p.add_argument("--coupling", default=_fmt(d["coupling"]),
+    p.add_argument("--coupling", default=format_values(d["coupling"], ranges=True),
                    help="coupling probabilities g_c in [0, 1] (default %(default)s)",
                    sets="coupling.g_c")
     p.add_argument("--burn-in", default=f"{d['burn_in_s']:g}",

@@ -20,7 +20,7 @@ provenance.json.
 
 from spikemod.experiments import lc_burst as exp
 from spikemod.protocol import (UsageError, add_ee_scale, ee_scale, format_values, parse_values,
-                               protocol_main)
+                              protocol_main, parse_count)
 
 NAME = exp.NAME
 FIXES = {"sheet.side": "the diffusion grid extent, n_side x dx", "connectivity.geometry": "sheet"}
@@ -49,22 +49,18 @@ def add_arguments(p):
     add_ee_scale(p)
 
 
-def _int(text, what, lo, hi):
-    return int(round(parse_values(text, "1", what, minimum=lo, maximum=hi)[0]))
-
-
 def validate(args, model):
     from spikemod.diffusion import checked_params
     checked_params(model)
-    args.n = _int(args.n_exc, "--n-exc", 4, 20000)
+    args.n = parse_count(args.n_exc, "--n-exc", 4, 20000)
     args.drive_Hz = parse_values(args.drive, "Hz", "--drive", minimum=0)
     if len(set(args.drive_Hz)) < 2:
         raise UsageError(f"--drive: {args.drive!r} has fewer than 2 distinct levels (a gain needs 2)")
     args.dend_Hz = parse_values(args.dend_drive, "Hz", "--dend-drive", minimum=0)[0]
     args.window_s = parse_values(args.window, "second", "--window", minimum=0.02)[0]
     args.scales_v = parse_values(args.scales, "1", "--scales", minimum=1e-9)
-    args.lc = _int(args.n_lc, "--n-lc", 1, 10000)
-    args.spikes = _int(args.burst_spikes, "--burst-spikes", 1, 100)
+    args.lc = parse_count(args.n_lc, "--n-lc", 1, 10000)
+    args.spikes = parse_count(args.burst_spikes, "--burst-spikes", 1, 100)
     args.rate = parse_values(args.burst_rate, "Hz", "--burst-rate", minimum=0.1, maximum=500)[0]
     args.wait_s = parse_values(args.wait, "second", "--wait", minimum=0)[0]
     args.ee = ee_scale(args)

@@ -17,27 +17,19 @@ alpha1_occupancy), ne_dose_detail.csv (plus beta1 occupancy, cAMP_uM, PKA, Ca_uM
 g_c), spikes.h5, ne_inverted_u.png, provenance.json (the gain's peak).
 """
 
-import numpy as np
 from brian2 import second
 
 from spikemod.experiments import ne_inverted_u as exp
-from spikemod.protocol import UsageError, parse_values, protocol_main
+from spikemod.protocol import UsageError, parse_values, protocol_main, format_values
 
 NAME = exp.NAME
 
 
-def _fmt(v):
-    """A default as option text: ``start:stop:step`` for an even range, else ``a,b,c``."""
-    step = np.diff(v)
-    return (f"{v[0]:g}:{v[-1]:g}:{step[0]:g}" if len(v) > 2 and np.allclose(step, step[0])
-            else ",".join(f"{x:g}" for x in v))
-
-
 def add_arguments(p):
     d = exp.DEFAULTS
-    p.add_argument("--ne", default=_fmt(d["ne_nM"]),
+    p.add_argument("--ne", default=format_values(d["ne_nM"], ranges=True),
                    help="bath NE concentrations, nM (default: 4 decades, %(default)s)")
-    p.add_argument("--i-soma", default=_fmt(d["I_soma_pA"]),
+    p.add_argument("--i-soma", default=format_values(d["I_soma_pA"], ranges=True),
                    help="somatic currents, pA (default %(default)s)")
     p.add_argument("--i-dend", default=f"{d['I_dend_pA']:g}",
                    help="dendritic current, pA (default %(default)s)")

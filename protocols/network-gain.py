@@ -21,22 +21,20 @@ network_gain.png, provenance.json.
 
 from spikemod.experiments import network_gain as exp
 from spikemod.experiments.common import scaled_recurrence
-from spikemod.protocol import UsageError, add_ee_scale, ee_scale, parse_values, protocol_main
+from spikemod.protocol import (UsageError, add_ee_scale, ee_scale, parse_values, protocol_main,
+                              format_values)
 
 NAME = exp.NAME
 
 
-def _fmt(values):
-    return ",".join(v if isinstance(v, str) else f"{v:g}" for v in values)
-
-
 def add_arguments(p):
     d = exp.DEFAULTS
-    p.add_argument("--drive", default=_fmt(d["drive_Hz"]), sets="drive.rate_soma",
+    p.add_argument("--drive", default=format_values(d["drive_Hz"]), sets="drive.rate_soma",
                    help="feed-forward Poisson rates, Hz (default %(default)s)")
-    p.add_argument("--dend-drive", default=_fmt(d["dend_drive_Hz"]), sets="drive.rate_dend",
+    p.add_argument("--dend-drive", default=format_values(d["dend_drive_Hz"]),
+                   sets="drive.rate_dend",
                    help="dendritic feedback Poisson rates, Hz (default %(default)s)")
-    p.add_argument("--coupling", default=_fmt(d["coupling"]),
+    p.add_argument("--coupling", default=format_values(d["coupling"]),
                    help="coupling conditions: 'thalamic' (W25's thalamus-driven coupling) and/or "
                         "fixed g_c in [0, 1] (default %(default)s)", sets="coupling.g_c")
     p.add_argument("--step", default=f"{d['step_s']:g}",

@@ -18,23 +18,19 @@ rivalry_gamma.json, spikes.h5 (pyramidal cells), rivalry.png, provenance.json.
 
 from spikemod.experiments import modulated_rivalry as mr
 from spikemod.experiments import rivalry as exp
-from spikemod.protocol import UsageError, parse_values, protocol_main
+from spikemod.protocol import UsageError, parse_values, protocol_main, format_values
 
 NAME = exp.NAME
 FIXES = {"synapses.nmda_cap": "85 nS, the NMDA cap of W25's rivalry simulator"}
-
-
-def _fmt(values):
-    return ",".join(f"{v:g}" for v in values)
 
 
 def add_arguments(p):
     d = exp.DEFAULTS
     p.add_argument("--left", default=f"{d['levelt2_left_Hz']:g}",
                    help="Levelt II: the fixed left-eye rate, Hz (default %(default)s, W25)")
-    p.add_argument("--right", default=_fmt(d["levelt2_right_Hz"]),
+    p.add_argument("--right", default=format_values(d["levelt2_right_Hz"]),
                    help="Levelt II: right-eye rates, Hz (default %(default)s, W25); 'none' skips")
-    p.add_argument("--both", default=_fmt(d["levelt4_Hz"]),
+    p.add_argument("--both", default=format_values(d["levelt4_Hz"]),
                    help="Levelt IV: rates of both eyes, Hz (default %(default)s, W25); 'none' skips")
     p.add_argument("--trials", default=str(d["trials"]),
                    help="trials per pair (default %(default)s; W25 30-40)")

@@ -19,7 +19,7 @@ rnn_neuromod.png, provenance.json.
 """
 
 from spikemod.experiments import rnn_neuromod as exp
-from spikemod.protocol import UsageError, format_values, parse_values, protocol_main
+from spikemod.protocol import UsageError, format_values, parse_values, protocol_main, parse_count
 
 NAME = exp.NAME
 
@@ -34,19 +34,9 @@ def add_arguments(p):
                    help="modulation factors f of the EC50 sweep (default %(default)s)")
 
 
-def _count(text, what, minimum):
-    try:
-        value = int(text)
-    except ValueError:
-        raise UsageError(f"{what}: {text!r} is not a whole number >= {minimum}") from None
-    if value < minimum:
-        raise UsageError(f"{what}: {text!r} is not a whole number >= {minimum}")
-    return value
-
-
 def validate(args, model):
-    args.n_networks = _count(args.networks, "--networks", 1)
-    args.iterations = _count(args.max_iter, "--max-iter", 1)
+    args.n_networks = parse_count(args.networks, "--networks", 1)
+    args.iterations = parse_count(args.max_iter, "--max-iter", 1)
     args.f = parse_values(args.f_values, "1", "--f-values", minimum=0)
     if args.f.size < 3:
         raise UsageError(f"--f-values: {args.f_values!r} has fewer than 3 values (the fit has 2 parameters)")

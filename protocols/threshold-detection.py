@@ -21,13 +21,9 @@ provenance.json.
 
 from spikemod.experiments import detection as exp
 from spikemod.experiments import modulated_detection as md
-from spikemod.protocol import UsageError, parse_values, protocol_main
+from spikemod.protocol import UsageError, parse_values, protocol_main, format_values
 
 NAME = exp.NAME
-
-
-def _fmt(values):
-    return ",".join(f"{v:g}" for v in values)
 
 
 def add_arguments(p):
@@ -36,7 +32,7 @@ def add_arguments(p):
                    help="stimulus amplitudes, pA (default %(default)s, W25)")
     p.add_argument("--lesions", default=",".join(d["lesions"]),
                    help=f"lesions among {', '.join(exp.LESIONS)} (default %(default)s)")
-    p.add_argument("--magnitudes", default=_fmt(d["magnitudes_pA"]),
+    p.add_argument("--magnitudes", default=format_values(d["magnitudes_pA"]),
                    help="lesion magnitudes, pA (default %(default)s; W25 100,200,300,400)")
     p.add_argument("--trials", default=str(d["trials"]),
                    help="trials per condition (default %(default)s; W25 50)")

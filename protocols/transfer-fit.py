@@ -17,7 +17,7 @@ provenance.json.
 """
 
 from spikemod.experiments import transfer_fit as exp
-from spikemod.protocol import UsageError, format_values, parse_values, protocol_main
+from spikemod.protocol import UsageError, format_values, parse_values, protocol_main, parse_count
 from spikemod.rates.transfer import POPULATIONS
 
 NAME = exp.NAME
@@ -36,16 +36,6 @@ def add_arguments(p):
                    help="measured window, s (default %(default)s)")
 
 
-def _count(text, what, minimum):
-    try:
-        value = int(text)
-    except ValueError:
-        value = minimum - 1
-    if value < minimum:
-        raise UsageError(f"{what}: {text!r} is not a whole number >= {minimum}")
-    return value
-
-
 def validate(args, model):
     pops = [p.strip() for p in args.populations.split(",") if p.strip()]
     bad = [p for p in pops if p not in POPULATIONS]
@@ -53,8 +43,8 @@ def validate(args, model):
         raise UsageError(f"--populations: {args.populations!r} is not allowed "
                          f"(allowed: a list from {', '.join(POPULATIONS)})")
     args.pops = pops
-    args.n_levels = _count(args.levels, "--levels", 4)
-    args.n_per_point = _count(args.per_point, "--per-point", 1)
+    args.n_levels = parse_count(args.levels, "--levels", 4)
+    args.n_per_point = parse_count(args.per_point, "--per-point", 1)
     args.burn_in_s = parse_values(args.burn_in, "second", "--burn-in", minimum=0)[0]
     args.duration_s = parse_values(args.duration, "second", "--duration", minimum=0.05)[0]
 

@@ -212,9 +212,11 @@ def test_claim_5_stdp_with_and_without_bursting(runs):
 
 
 def test_claim_6_gain_pulse_speeds_weight_change_during_the_pulse(runs):
-    """The coupling pulse speeds up weight change while it lasts. Whether the speed returns to
-    baseline afterwards (the second half of claim 6) is reported by the claims table: on the
-    published circuit it does not (README)."""
+    """The gain-pulse protocol measures |dw/dt| before, during and after the coupling pulse and
+    the claims table reports claim 6 from exactly those numbers. Whether the pulse speeds up
+    weight change depends on the seed on the published circuit (seed 1: 0.049 before, 0.029
+    during, 0.139 after; seed 3: 0.052, 0.151, 0.443 nS/s; README), so it is reported, not
+    asserted; what holds for every seed is that weights keep changing after the pulse."""
     out = _run(runs, "gain-pulse", "--after", "2")
     assert _header(out / "gain_pulse.csv") == ["time_s", "coupling", "mean_weight", "dw_dt"]
     prov = json.loads((out / "provenance.json").read_text())
@@ -222,8 +224,8 @@ def test_claim_6_gain_pulse_speeds_weight_change_during_the_pulse(runs):
     (pulse,) = gain_pulse.claims_from_results(out)     # the claims table's criterion
     assert (pulse["value"], pulse["reference"]) == pytest.approx((during, before))
     assert isinstance(pulse["reproduced"], bool)
-    assert during > 1.5 * before
-    assert after > 0
+    assert pulse["reproduced"] == (during > before and after < during)
+    assert min(before, during, after) > 0
 
 
 @pytest.mark.parametrize("args, needle", [

@@ -29,7 +29,8 @@ def _summary(out):
 
 
 def _done(out):
-    return {p.parent.name: p for p in (out / "points").glob("*/provenance.json")}
+    return {p.parent.name: p for p in (out / "points").glob("*/provenance.json")
+            if not p.parent.name.startswith(".")}     # staging directories are hidden
 
 
 def test_kill9_then_resume_every_point_once(tmp_path, capsys):
