@@ -17,17 +17,9 @@ import csv
 import sys
 from pathlib import Path
 
-from spikemod.experiments import (fi_gain, gain_pulse, inhibition_gain, ne_inverted_u,
-                                  network_gain, ring_gating, stdp_burst)
-
-
-def _rows(path):
-    with open(path, newline="") as f:
-        return list(csv.DictReader(f))
-
-
-def _f(row, key):
-    return float(row[key])
+from spikemod.experiments import (detection, fi_gain, gain_pulse, inhibition_gain, integration,
+                                  metaplasticity, modulated_detection, modulated_rivalry,
+                                  ne_inverted_u, network_gain, ring_gating, rivalry, stdp_burst)
 
 
 def _from_experiment(rows_to_claims):
@@ -40,29 +32,14 @@ def _from_experiment(rows_to_claims):
 def _detection_any(d):
     """The unmodulated W25 run, or a ``--modulator`` run of threshold-detection in ``d``."""
     if (d / "modulated_detection.csv").exists():
-        from spikemod.experiments import modulated_detection
         return modulated_detection.claims_from_results(d)
-    from spikemod.experiments import detection
     return detection.claims_from_results(d)
 
 
 def _rivalry_any(d):
     if (d / "modulated_rivalry.csv").exists():
-        from spikemod.experiments import modulated_rivalry
         return modulated_rivalry.claims_from_results(d)
-    from spikemod.experiments import rivalry
     return rivalry.claims_from_results(d)
-
-
-def _integration_claims(d):
-    from spikemod.experiments import integration
-    return integration.claims_from_results(d)
-
-
-def _metaplasticity_claims(d):
-    from spikemod.metaplasticity import metaplasticity_claim
-    c = metaplasticity_claim(_rows(d / "metaplasticity_summary.csv"))
-    return [dict(c, reproduced=c["reproduced"] == "yes")]
 
 
 CHECKS = {"fi-gain": _from_experiment(fi_gain.claims_from_results),
@@ -77,8 +54,8 @@ CHECKS = {"fi-gain": _from_experiment(fi_gain.claims_from_results),
           # --modulator runs of the two W25 protocols, when saved under these names
           "modulated-detection": _from_experiment(_detection_any),
           "modulated-rivalry": _from_experiment(_rivalry_any),
-          "metaplasticity": _from_experiment(_metaplasticity_claims),
-          "integration": _from_experiment(_integration_claims)}
+          "metaplasticity": _from_experiment(metaplasticity.claims_from_results),
+          "integration": _from_experiment(integration.claims_from_results)}
 COLUMNS = ["claim", "protocol", "measure", "value", "reference", "reproduced"]
 
 

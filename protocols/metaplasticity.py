@@ -28,35 +28,31 @@ postsynaptic spikes), metaplasticity.png, provenance.json.
 
 import numpy as np
 
-from spikemod.metaplasticity import (DEFAULT_FREQUENCIES_HZ, frequency_response,
-                                     metaplasticity_claim, metaplasticity_figure, summarize)
+from spikemod.experiments import metaplasticity as exp
 from spikemod.experiments.modulated_detection import parse_modulators
-from spikemod.protocol import UsageError, parse_values, protocol_main
+from spikemod.protocol import UsageError, format_values, parse_count, parse_values, protocol_main
 
-NAME = "metaplasticity"
-GS_MODULATORS = {"NE": "beta1", "DA": "D1"}
-COLUMNS = ["modulator", "concentration_nM", "frequency_Hz", "dw_percent"]
-SUMMARY_COLUMNS = ["modulator", "concentration_nM", "crossover_Hz"]
-DETAIL_COLUMNS = COLUMNS + ["PKA", "cAMP_uM", "theta_M_uM", "post_rate_Hz"]
+NAME = exp.NAME
 
 
 def add_arguments(p):
-    p.add_argument("--modulator", default="NE,DA",
+    d = exp.DEFAULTS
+    p.add_argument("--modulator", default=",".join(d["modulators"]),
                    help="Gs-acting bath modulators, comma-separated: NE (beta1), DA (D1) "
                         "(default %(default)s)")
-    p.add_argument("--concentrations", default="0,100,1000,10000",
+    p.add_argument("--concentrations", default=format_values(d["concentrations_nM"]),
                    help="bath concentrations, nM, the same for each modulator (default "
                         "%(default)s)")
-    p.add_argument("--frequencies", default=",".join(str(f) for f in DEFAULT_FREQUENCIES_HZ),
+    p.add_argument("--frequencies", default=format_values(d["frequencies_Hz"]),
                    help="train frequencies, Hz (default %(default)s)")
-    p.add_argument("--pulses", default="100",
+    p.add_argument("--pulses", default=str(d["pulses"]),
                    help="pulses per train (default %(default)s; Dudek & Bear 1992: 900)")
-    p.add_argument("--settle", default="1",
+    p.add_argument("--settle", default=format_values(d["settle_s"]),
                    help="time from the last pulse to the weight read-out, s (default %(default)s)")
 
 
 def validate(args, model):
-    args.modulators = parse_modulators(args.modulator, allowed=GS_MODULATORS)
+    args.modulators = parse_modulators(args.modulator, allowed=exp.GS_MODULATORS)
     args.conc_nM = np.unique(parse_values(args.concentrations, "nM", "--concentrations",
                                           minimum=0, maximum=1e6))
     args.freqs = np.unique(parse_values(args.frequencies, "Hz", "--frequencies",
@@ -64,10 +60,7 @@ def validate(args, model):
     if args.freqs.size < 2:
         raise UsageError(f"--frequencies: {args.frequencies!r} has one frequency; a crossover "
                          "needs at least two")
-    pulses = parse_values(args.pulses, "1", "--pulses", minimum=1, maximum=10000)
-    if pulses.size != 1 or pulses[0] != int(pulses[0]):
-        raise UsageError(f"--pulses: {args.pulses!r} is not one whole number of pulses (1-10000)")
-    args.n_pulses = int(pulses[0])
+    args.n_pulses = parse_count(args.pulses, "--pulses", 1, 10000)
     args.settle_s = parse_values(args.settle, "second", "--settle", minimum=0.2, maximum=100)[0]
     # a bath whose cyclase drive exceeds the PDE has no steady state: refuse before building
     from spikemod.gpcr import receptor_densities, steady_state
@@ -80,21 +73,21 @@ def run(ctx, args):
     n = len(args.modulators) * args.conc_nM.size * args.freqs.size
     ctx.log(f"{n} cells (modulator x concentration x frequency), {args.n_pulses} pulses each, "
             f"on {ctx.device}")
-    res = frequency_response(ctx.model, args.modulators, args.conc_nM, args.freqs,
-                             n_pulses=args.n_pulses, settle=args.settle_s * second,
-                             report=ctx.report(), **ctx.sim_kwargs)
-    ctx.write_csv("metaplasticity.csv", res.rows, COLUMNS)
-    summary, notes = summarize(res.rows)
-    ctx.write_csv("metaplasticity_summary.csv", summary, SUMMARY_COLUMNS)
-    ctx.write_csv("metaplasticity_detail.csv", res.rows, DETAIL_COLUMNS)
+    res = exp.simulate(ctx.model, args.modulators, args.conc_nM, args.freqs,
+                     n_pulses=args.n_pulses, settle=args.settle_s * second,
+                     report=ctx.report(), **ctx.sim_kwargs)
+    ctx.write_csv("metaplasticity.csv", res.rows, exp.COLUMNS)
+    summary, notes = exp.summarize(res.rows)
+    ctx.write_csv("metaplasticity_summary.csv", summary, exp.SUMMARY_COLUMNS)
+    ctx.write_csv("metaplasticity_detail.csv", res.rows, exp.DETAIL_COLUMNS)
     for note in notes:
         ctx.log(note)
     pka = {f"{r['modulator']} {r['concentration_nM']:g} nM": r["PKA"] for r in res.rows
            if r["frequency_Hz"] == args.freqs[0]}
-    claim = metaplasticity_claim(summary)
+    claim = exp.claim(summary)
     ctx.extra_provenance.update({
         "n_pulses": res.n_pulses, "simulated_s": res.duration_s,
-        "receptors": {m: GS_MODULATORS[m] + " (Gs) among the cell's receptor set"
+        "receptors": {m: exp.GS_MODULATORS[m] + " (Gs) among the cell's receptor set"
                       for m in args.modulators},
         "pka_theta": bool(ctx.model["metaplasticity.pka_theta"]),
         "PKA": pka, "crossover_notes": notes,
@@ -103,7 +96,7 @@ def run(ctx, args):
     ctx.save_spikes({"pyr": (res.spike_ids, res.spike_times_s),
                      "trains": (res.train_ids, res.train_times_s)},
                     t_stop=res.duration_s, sizes={"pyr": n_cells, "trains": n_cells})
-    ctx.save_figure(metaplasticity_figure(res.rows, summary), "metaplasticity.png")
+    ctx.save_figure(exp.figure(res.rows, summary), "metaplasticity.png")
 
 
 if __name__ == "__main__":

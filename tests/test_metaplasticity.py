@@ -13,8 +13,9 @@ import pytest
 
 from spikemod.cli import main
 from spikemod.gpcr import receptor_densities, steady_state
-from spikemod.metaplasticity import (crossover_frequency, metaplasticity_claim, omega,
-                                     summarize, theta_scale)
+from spikemod.experiments.metaplasticity import claim as metaplasticity_claim
+from spikemod.experiments.metaplasticity import crossover_frequency, summarize
+from spikemod.metaplasticity import omega, theta_scale
 from csvfiles import header as _header, rows as _rows
 
 SMALL = ["--device", "runtime", "--quiet", "--modulator", "DA", "--concentrations", "0,3000",

@@ -27,5 +27,7 @@
   :mod:`spikemod.experiments.gain_pulse` - RG25's network claims 1-6 (``network-gain``,
   ``inhibition-gain``, ``ring-gating``, ``stdp-burst``, ``gain-pulse``; ``stdp_burst`` also
   holds the plastic circuit and weight figure that ``gain_pulse`` uses);
+* :mod:`spikemod.experiments.metaplasticity` - the LTD -> LTP frequency response under Gs
+  modulators (``metaplasticity``; the rule itself is :mod:`spikemod.metaplasticity`);
 * :mod:`spikemod.experiments.common` - what they share (``CircuitRun``, ``scaled_recurrence`` ...).
 """
