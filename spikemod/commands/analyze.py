@@ -7,6 +7,8 @@ is computed before anything is written; each file appears atomically.
 
 from __future__ import annotations
 
+import numpy as np
+
 from spikemod.analysis.bursts import MAX_ISI_S
 
 NAME = "analyze"
@@ -74,7 +76,7 @@ def analyze(results_dir, t_start=None, t_stop=None, max_isi_ms=MAX_ISI_S * 1e3, 
         series[pop] = s
         keep = (times >= t0) & (times < t1)
         raster[pop] = (ids[keep], times[keep], n)
-    fig = plotting.analysis_figure(raster, series, t0, t1, seed=seed)
+    fig = overview_figure(raster, series, t0, t1, seed=seed)
 
     out = Path(results_dir)
     with atomic_write(out / "analysis.csv", newline="") as f:
@@ -92,3 +94,45 @@ def main(args):
             args.sample, args.seed)
     print(f"spikemod analyze: wrote analysis.csv, analysis.png to {args.results_dir}")
     return 0
+
+
+def overview_figure(spikes: dict, series: dict, t_start, t_stop, max_raster_neurons=200,
+                    seed=0):
+    """spikemod analyze: raster (top; up to ``max_raster_neurons`` neurons per population,
+    a random sample when larger) and instantaneous population rate (bottom), per population.
+
+    ``spikes = {pop: (ids, times_s, n)}``; ``series = {pop: {'t_s', 'rate_Hz'}}``."""
+    import matplotlib.pyplot as plt
+
+    from spikemod.plotting import COLORS, figure, raster
+    fig, axes = figure(2, 1, width=6.4, height=4.8, sharex=True,
+                       gridspec_kw={"height_ratios": [2, 1]})
+    rng = np.random.default_rng(seed)
+    palette = plt.get_cmap("tab10")
+    base, centers = 0, {}
+    for k, (pop, (ids, times, n)) in enumerate(spikes.items()):
+        color = COLORS.get(pop, palette(k % 10))
+        shown = np.arange(n)
+        if n > max_raster_neurons:
+            shown = np.sort(rng.choice(n, max_raster_neurons, replace=False))
+        row = np.full(max(n, 1), -1)
+        row[shown] = np.arange(shown.size)
+        sel = row[np.asarray(ids, dtype=np.int64)] >= 0 if len(ids) else np.zeros(0, bool)
+        raster(axes[0, 0], np.asarray(times)[sel], base + row[np.asarray(ids)[sel]],
+               color=color, ylabel="neuron (sampled)" if n > max_raster_neurons else "neuron")
+        centers[pop] = base + (shown.size - 1) / 2
+        base += shown.size
+        s = series.get(pop)
+        if s is not None and len(s["t_s"]):
+            axes[1, 0].plot(s["t_s"], s["rate_Hz"], color=color, lw=1, label=pop)
+    axes[0, 0].set_ylim(-0.5, max(base, 1) - 0.5)
+    if len(centers) > 1:
+        axes[0, 0].set_yticks(list(centers.values()), list(centers))
+    axes[0, 0].set_xlabel("")
+    axes[1, 0].set_xlim(t_start, t_stop)
+    axes[1, 0].set_xlabel("time (s)")
+    axes[1, 0].set_ylabel("population rate (Hz)")
+    if len(series) > 1:
+        axes[1, 0].legend(loc="upper right")
+    fig.suptitle("Spikes and population rate (5 ms Gaussian kernel)")
+    return fig
