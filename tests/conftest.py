@@ -69,7 +69,8 @@ SLOW = (
 #: module fixtures that take long to set up (every test using one is slow); "file::name" for a
 #: name that other files use for something cheap
 SLOW_FIXTURES = {"fi_by_device", "bac_runs", "rheobase_grid", "compiled_grid", "reference_net",
-                 "reference_single", "relaxed", "vt_out", "test_metaplasticity.py::runs"}
+                 "reference_single", "relaxed", "vt_out", "test_metaplasticity.py::runs",
+                 "test_modulated_perception.py::runs", "test_integration.py::runs"}
 
 #: parameter values that mean a standalone build
 _STANDALONE = {"cpp_standalone", "cuda_standalone"}
