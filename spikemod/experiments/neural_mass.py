@@ -99,7 +99,7 @@ def run_microcircuit(model, segments, n_som: int, bin_ms: float = 10.0, device="
     rate_ff = model["drive.rate_soma"]
     start = time.perf_counter()
     with simulation(device, seed=seed, dt=model["sim.dt"], build_dir=build_dir) as sim:
-        mc = build_microcircuit(model, n_som=n_som, name="nm")
+        mc = build_microcircuit(model, n_som=n_som, name="nm", rng_seed=seed)
         mons = {pop: PopulationRateMonitor(g, name=f"nm_rate_{pop}")
                 for pop, g in (("pyr", mc.pyr), ("pv", mc.pv), ("som", mc.som)) if g is not None}
         vmon = StateMonitor(mc.pyr, ["v", "v_d"], record=np.arange(min(20, len(mc.pyr))),
