@@ -62,6 +62,27 @@ def wheel_name(filename: str) -> str:
     return name.lower().replace("_", "-").replace(".", "-")
 
 
+def parent_site_packages(python: str = sys.executable) -> list[str]:
+    """The site-packages folders of ``python``. A venv made from a venv (the GPU machine's
+    ``python3`` is ``/opt/torch/.venv``) sees with ``--system-site-packages`` only the *base*
+    interpreter's packages, so these are added to the new venv by a ``.pth`` file."""
+    out = subprocess.run([python, "-c", "import site, json; print(json.dumps(site.getsitepackages()))"],
+                         capture_output=True, text=True, check=True)
+    return [p for p in json.loads(out.stdout) if Path(p).is_dir()]
+
+
+def link_parent_packages(venv: Path, paths: list[str]) -> Path:
+    """Write ``venv``'s ``spikemod_parent.pth``, which adds ``paths`` as site folders (after
+    the venv's own packages on ``sys.path``, so the wheels installed there take precedence;
+    their own ``.pth`` files run too, e.g. setuptools' ``distutils`` shim that Brian2 needs)."""
+    site = sorted((venv / "lib").glob("python3*/site-packages"))
+    if not site:
+        raise RuntimeError(f"no site-packages folder in {venv}")
+    pth = site[0] / "spikemod_parent.pth"
+    pth.write_text("".join(f"import site; site.addsitedir({p!r})\n" for p in paths))
+    return pth
+
+
 def install_commands(wheels: Path, venv: Path, python: str = sys.executable,
                      editable: bool = False) -> list[list[str]]:
     """Commands that make ``venv`` (system packages visible) and install spikemod from
@@ -109,10 +130,34 @@ def cmd_install(a) -> int:
     info = check_wheels(wheels)
     print(f"gpu_check: {len(info['wheels'])} wheels in {wheels}; requirements not among them "
           f"(the system must provide): {', '.join(info['missing']) or 'none'}")
-    for cmd in install_commands(wheels, venv, editable=a.editable):
-        print("+ " + " ".join(shlex.quote(c) for c in cmd), flush=True)
-        if not a.dry_run:
-            subprocess.run(cmd, check=True)
+    make_venv, pip_install = install_commands(wheels, venv, editable=a.editable)
+    print("+ " + " ".join(shlex.quote(c) for c in make_venv), flush=True)
+    if a.dry_run:
+        print("+ " + " ".join(shlex.quote(c) for c in pip_install))
+        return 0
+    if subprocess.run(make_venv).returncode:
+        # e.g. a Debian/Ubuntu base Python without ensurepip: a venv without pip, filled
+        # by this interpreter's pip (pip >= 22.3 installs into another environment)
+        shutil.rmtree(venv, ignore_errors=True)
+        make_venv = make_venv + ["--without-pip"]
+        pip_install = [sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"),
+                       *pip_install[3:]]
+        print("+ (retry) " + " ".join(shlex.quote(c) for c in make_venv), flush=True)
+        if subprocess.run(make_venv).returncode:
+            print(f"gpu_check: could not make a virtual environment in {venv}", file=sys.stderr)
+            return 2
+    pth = link_parent_packages(venv, parent_site_packages())
+    print(f"+ {pth} adds {', '.join(parent_site_packages())}", flush=True)
+    print("+ " + " ".join(shlex.quote(c) for c in pip_install), flush=True)
+    if subprocess.run(pip_install).returncode:
+        print(f"gpu_check: installation failed: {' '.join(pip_install)}", file=sys.stderr)
+        return 2
+    check = [str(venv / "bin" / "python"), "-c",
+             "import brian2, brian2cuda, neo, elephant, spikemod; print('gpu_check: installed "
+             "spikemod', spikemod.__version__, 'brian2', brian2.__version__)"]
+    if subprocess.run(check).returncode:
+        print("gpu_check: spikemod does not import after installation", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -159,13 +204,15 @@ def spikemod_cmd(*args) -> list[str]:
     return [sys.executable, "-m", "spikemod.cli", *args]
 
 
-def case_commands(case: dict, out: Path, cc: str = "9.0") -> dict:
-    """The build, run, collect (and C++ comparison) commands of one case."""
+def case_commands(case: dict, out: Path, cc: str = "9.0",
+                  device: str = "cuda_standalone") -> dict:
+    """The build, run, collect (and C++ comparison) commands of one case. ``device``
+    ``cpp_standalone`` builds the case for this CPU instead (the whole flow without a GPU)."""
     sets = [x for s in case["sets"] for x in ("--set", s)]
     build = out / f"build_{case['name']}"
     cmds = {"build": spikemod_cmd("build-cuda", "--protocol", case["protocol"],
-                                  "--compute-capability", cc, "--out", str(build), *sets,
-                                  "--", *case["args"]),
+                                  "--compute-capability", cc, "--device", device,
+                                  "--out", str(build), *sets, "--", *case["args"]),
             "run": [str(build / "run.sh")],
             "collect": spikemod_cmd("collect", str(build), "--out", str(out / f"gpu_{case['name']}"),
                                     "--quiet")}
@@ -223,17 +270,6 @@ def gpu_info() -> dict:
     return {"name": name, "memory_total": mem, "driver": driver}
 
 
-def _timed(cmd, log: Path, timeout=None) -> float:
-    t0 = time.perf_counter()
-    with open(log, "w") as f:
-        proc = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, timeout=timeout)
-    wall = time.perf_counter() - t0
-    if proc.returncode:
-        tail = log.read_text(errors="replace").splitlines()[-20:]
-        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n" + "\n".join(tail))
-    return wall
-
-
 def spike_summary(result_dir: Path) -> dict:
     """Spike count, recorded neurons and duration from a result directory's spikes.h5
     (via spikemod.io) and the protocol's rate table when there is one."""
@@ -254,40 +290,190 @@ def spike_summary(result_dir: Path) -> dict:
     return out
 
 
-def cmd_case(a) -> int:
-    case = json.loads(a.case)
-    out = Path(a.out)
+def synapse_count(build_dir: Path):
+    """Synapses created by a standalone run: the sizes of its ``_synaptic_pre`` result arrays
+    (int32), None when the run wrote none."""
+    files = list((build_dir / "results").glob("_dynamic_array_*__synaptic_pre_*"))
+    return sum(f.stat().st_size for f in files) // 4 if files else None
+
+
+class Step:
+    """One command of a case running in the background (own process group, its output in
+    ``log``); ``nice`` lowers its CPU priority (builds yield to the GPU run's host thread)."""
+
+    def __init__(self, case: str, kind: str, cmd: list, log: Path, nice: int = 0):
+        self.case, self.kind, self.log = case, kind, log
+        self._f = open(log, "w")
+        self.t0 = time.perf_counter()
+        self.proc = subprocess.Popen(cmd, stdout=self._f, stderr=subprocess.STDOUT,
+                                     start_new_session=True,
+                                     preexec_fn=(lambda: os.nice(nice)) if nice else None)
+        self.wall = None
+
+    def poll(self):
+        """None while running, else the exit status (and ``wall`` in seconds)."""
+        rc = self.proc.poll()
+        if rc is not None and self.wall is None:
+            self.wall = time.perf_counter() - self.t0
+            self._f.close()
+        return rc
+
+    def kill(self):
+        try:
+            os.killpg(self.proc.pid, 9)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self.proc.wait()
+        self.poll()
+
+    def tail(self, n=15) -> str:
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-n:])
+
+
+def _say(text):
+    print(f"gpu_check.sh: {text}", flush=True)
+
+
+def run_suite(cases: list, out: Path, deadline: float, cc: str = "9.0",
+              device: str = "cuda_standalone", poll_s: float = 0.5) -> dict:
+    """Build, run and collect every case before ``deadline`` (``time.time()``), one record
+    per case in ``out/record_NAME.json``.
+
+    Order: the first microcircuit case is built alone (its fresh build time on all cores),
+    then rebuilt unchanged (the rebuild time: code generation + object cache); then every other
+    build and the C++ comparison runs start together at low priority, while the built cases
+    run on the GPU one at a time (plan order) at normal priority, each followed by its
+    ``spikemod collect``. What has not finished at the deadline is stopped and recorded as
+    skipped, with the stage it reached.
+    """
     out.mkdir(parents=True, exist_ok=True)
-    cmds = case_commands(case, out, a.compute_capability)
-    rec = {"case": case, "commands": {k: " ".join(v) for k, v in cmds.items()}}
+    cmds = {c["name"]: case_commands(c, out, cc, device) for c in cases}
+    recs = {c["name"]: {"case": c, "device": device,
+                        "commands": {k: " ".join(v) for k, v in cmds[c["name"]].items()}}
+            for c in cases}
+    order = [c["name"] for c in cases]
+    first = next((c["name"] for c in cases if c["protocol"] == "network-gain"), None)
+    steps: list[Step] = []
+    built, ran = [], set()
+    gpu_step, mem = None, None
+
+    def save(name):
+        (out / f"record_{name}.json").write_text(json.dumps(recs[name], indent=1))
+
+    def fail(step, what):
+        recs[step.case]["skipped"] = f"{step.kind} {what} (see {step.log.name})"
+        _say(f"{step.case}: {step.kind} {what}\n{step.tail()}")
+        save(step.case)
+
+    def start(name, kind, nice=0):
+        s = Step(name, kind, cmds[name][kind], out / f"{name}_{kind}.log", nice=nice)
+        steps.append(s)
+        _say(f"{name}: {kind} started ({deadline - time.time():.0f} s of the budget left)")
+        return s
+
+    def finished(step):
+        name, rec = step.case, recs[step.case]
+        if step.kind == "build":
+            if "build_s" in rec and name == first and "rebuild_s" not in rec:
+                rec["rebuild_s"] = step.wall
+            else:
+                rec["build_s"] = step.wall
+                rec["build_concurrent"] = name != first
+            build_dir = Path(cmds[name]["run"][0]).parent
+            info = build_dir / "spikemod-build.json"
+            if info.is_file():
+                rec["code"] = json.loads(info.read_text()).get("code")
+            if name != first or "rebuild_s" in rec:
+                built.append(name)
+        elif step.kind == "run":
+            rec["run_wall_s"] = step.wall
+            rec["gpu_memory_peak_MiB"] = mem.peak if mem else None
+            rec["synapses"] = synapse_count(Path(cmds[name]["run"][0]).parent)
+            info = Path(cmds[name]["run"][0]).parent / "results" / "last_run_info.txt"
+            try:
+                rec["network_run_s"] = float(info.read_text().split()[0])
+            except (OSError, ValueError, IndexError) as exc:
+                rec["network_run_s_error"] = f"{type(exc).__name__}: {exc}"
+            start(name, "collect", nice=5)
+        elif step.kind == "collect":
+            rec["collect_s"] = step.wall
+            rec["gpu"] = spike_summary(out / f"gpu_{name}")
+        elif step.kind == "cpp":
+            rec["cpp_wall_s"] = step.wall
+            rec["cpp"] = spike_summary(out / f"cpp_{name}")
+        _say(f"{name}: {step.kind} done in {step.wall:.1f} s")
+        save(name)
+
+    # 1. the first microcircuit alone, fresh, then rebuilt unchanged; 2. everything else
+    queue = [(first, "build", 0), (first, "build", 0)] if first else []
+    later = [(n, "build", 10) for n in order if n != first]
+    later += [(n, "cpp", 10) for n in order if "cpp" in cmds[n]]
+    if not first:
+        queue, later = later, []
+    active = start(*queue.pop(0)) if queue else None
+    if active is None:
+        for item in later:
+            start(*item)
+        later = []
+    while time.time() < deadline:
+        for s in list(steps):
+            rc = s.poll()
+            if rc is None:
+                continue
+            steps.remove(s)
+            if s is gpu_step:
+                mem.__exit__(None, None, None)
+                gpu_step = None
+            if rc:
+                fail(s, f"failed ({rc})")
+            else:
+                finished(s)
+            if s is active:
+                active = None
+                if rc == 0 and queue:
+                    active = start(*queue.pop(0))
+                else:
+                    queue = []
+                    for item in later:
+                        start(*item)
+                    later = []
+        if gpu_step is None:
+            ready = [n for n in order if n in built and n not in ran]
+            if ready:
+                name = ready[0]
+                ran.add(name)
+                mem = GpuMemory().__enter__()
+                gpu_step = start(name, "run")
+        if not steps and active is None and not later and gpu_step is None:
+            break
+        time.sleep(poll_s)
+    for s in steps:                      # the budget is spent
+        s.kill()
+        if s is gpu_step:
+            mem.__exit__(None, None, None)
+        recs[s.case].setdefault("skipped", f"time budget spent during {s.kind} "
+                                f"({s.wall:.0f} s into it)")
+        save(s.case)
+        _say(f"{s.case}: {s.kind} stopped: time budget spent")
+    for name in order:
+        rec = recs[name]
+        if "skipped" not in rec and "gpu" not in rec:
+            rec["skipped"] = "time budget spent before it ran"
+        save(name)
+    return recs
+
+
+def cmd_suite(a) -> int:
+    cases = json.loads(a.plan)
+    out = Path(a.out)
     if a.dry_run:
-        print(json.dumps(rec, indent=1))
+        for c in cases:
+            _say(c["name"])
+            for kind, cmd in case_commands(c, out, a.compute_capability, a.device).items():
+                print(f"  {kind}: {' '.join(cmd)}")
         return 0
-    rec["build_s"] = _timed(cmds["build"], out / f"{case['name']}_build.log")
-    with GpuMemory() as mem:
-        rec["run_wall_s"] = _timed(cmds["run"], out / f"{case['name']}_run.log")
-    rec["gpu_memory_peak_MiB"] = mem.peak
-    build = Path(cmds["run"][0]).parent
-    info = (build / "results" / "last_run_info.txt").read_text().split()
-    rec["network_run_s"] = float(info[0])
-    _timed(cmds["collect"], out / f"{case['name']}_collect.log")
-    rec["gpu"] = spike_summary(out / f"gpu_{case['name']}")
-    if "cpp" in cmds and not a.no_cpp:
-        rec["cpp_wall_s"] = _timed(cmds["cpp"], out / f"{case['name']}_cpp.log")
-        rec["cpp"] = spike_summary(out / f"cpp_{case['name']}")
-    (out / f"record_{case['name']}.json").write_text(json.dumps(rec, indent=1))
-    print(json.dumps({k: rec[k] for k in rec if k not in ("commands",)}))
-    return 0
-
-
-def cmd_skip(a) -> int:
-    case = json.loads(a.case)
-    out = Path(a.out)
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / f"record_{case['name']}.json"
-    rec = json.loads(path.read_text()) if path.is_file() else {"case": case}
-    rec["skipped"] = a.reason
-    path.write_text(json.dumps(rec, indent=1))
+    deadline = time.time() + a.budget
+    run_suite(cases, out, deadline, a.compute_capability, a.device)
     return 0
 
 
@@ -337,35 +523,43 @@ def _f(x, digits=3):
 
 def report(records: list[dict], gpu: dict, machine: str = "") -> str:
     """The BENCHMARKS.md fragment of a gpu_check run."""
-    lines = ["### GPU check: cuda_standalone on a GPU vs cpp_standalone (issue 14)", ""]
+    cpu_only = any(r.get("device") == "cpp_standalone" for r in records)
+    title = ("cpp_standalone builds of the GPU cases on this CPU (--cpu-only) vs cpp_standalone"
+             if cpu_only else "cuda_standalone on a GPU vs cpp_standalone")
+    lines = [f"### GPU check: {title} (issue 14)", ""]
     if not records:
         return "\n".join(lines + ["No case ran (no GPU, or the time budget ended first).", ""])
-    lines += [f"Command: `scripts/gpu_check.sh` on {gpu.get('name', 'an unnamed GPU')} "
-              f"({gpu.get('memory_total', '?')}, driver {gpu.get('driver', '?')}). "
-              "Build = `spikemod build-cuda` (code generation + parallel nvcc); run = "
-              "`run.sh` (synapse creation + time loop); real-time factor = time loop / simulated "
-              "time; GPU memory = peak `nvidia-smi` memory.used during the run.", "",
-              "| case | neurons | build (s) | run wall (s) | time loop (s) | T (s) | "
-              "loop s per sim s | real-time factor | GPU memory (MiB) | GPU rate (Hz) | "
-              "C++ rate (Hz) | agreement |", "|" + "---|" * 12]
+    where = ("this CPU (no GPU)" if cpu_only else
+             f"{gpu.get('name', 'an unnamed GPU')} ({gpu.get('memory_total', '?')}, driver "
+             f"{gpu.get('driver', '?')}), {os.cpu_count()} CPU cores")
+    lines += [f"Command: `scripts/gpu_check.sh` on {where}. Fresh build = `spikemod build-cuda` "
+              "(code generation, synapse generation, parallel nvcc) into an empty directory; "
+              "rebuild = the same build again, unchanged; run wall = `run.sh` (loading, synapse "
+              "structures, time loop, writing results); real-time factor = time loop / "
+              "simulated time; GPU memory = peak `nvidia-smi` memory.used during the run; "
+              "rates = all recorded spikes / (recorded neurons x T). Builds marked * ran "
+              "in parallel with other builds (low priority, beside the GPU runs).", "",
+              "| case | neurons | synapses | fresh build (s) | rebuild (s) | run wall (s) | "
+              "time loop (s) | T (s) | real-time factor | GPU memory (MiB) | rate, GPU (Hz) | "
+              "rate, C++ (Hz) | agreement |", "|" + "---|" * 13]
     for r in records:
         case = r["case"]
         T = float(case["T"])
-        n = case.get("neurons")
+        n = r.get("gpu", {}).get("recorded_neurons") or case.get("neurons")
         cmp_ = r.get("comparison", {})
-        rates = {c["what"]: c for c in cmp_.get("checks", [])}
-        first = next(iter(rates.values()), {})
-        verdict = {True: "within tolerance", False: "OUTSIDE tolerance",
-                   None: "not compared"}[cmp_.get("ok")] if cmp_ else "not compared"
+        verdict = ({True: "within tolerance", False: "OUTSIDE tolerance",
+                    None: "not compared"}[cmp_.get("ok")] if cmp_ else "not compared")
         if r.get("skipped"):
-            lines.append(f"| {case['name']} | {_f(n)} | skipped: {r['skipped']} |" + " |" * 9)
+            lines.append(f"| {case['name']} | {_f(n)} | skipped: {r['skipped']} |" + " |" * 10)
             continue
         loop = r.get("network_run_s")
+        rates = [r[k]["spikes"] / (n * T) if n and "spikes" in r.get(k, {}) else None
+                 for k in ("gpu", "cpp")]
+        build = _f(r.get("build_s")) + ("*" if r.get("build_concurrent") else "")
         lines.append("| " + " | ".join([
-            case["name"], _f(n), _f(r.get("build_s")), _f(r.get("run_wall_s")), _f(loop),
-            _f(T), _f(loop / T if loop else None), _f(loop / T if loop else None),
-            _f(r.get("gpu_memory_peak_MiB")), _f(first.get("gpu")), _f(first.get("cpp")),
-            verdict]) + " |")
+            case["name"], _f(n), _f(r.get("synapses")), build, _f(r.get("rebuild_s")),
+            _f(r.get("run_wall_s")), _f(loop), _f(T), _f(loop / T if loop else None),
+            _f(r.get("gpu_memory_peak_MiB")), _f(rates[0]), _f(rates[1]), verdict]) + " |")
     lines.append("")
     for r in records:
         for c in r.get("comparison", {}).get("checks", []):
@@ -411,23 +605,21 @@ def main(argv=None) -> int:
     p.add_argument("--sizes", default="10000,100000,1000000")
     p.add_argument("--T", type=float, default=1.0)
     p.add_argument("--cpp-max", type=int, default=10000)
-    p = sub.add_parser("case")
-    p.add_argument("--case", required=True, help="one case of 'plan' (JSON)")
+    p = sub.add_parser("suite")
+    p.add_argument("--plan", required=True, help="the cases of 'plan' (JSON)")
     p.add_argument("--out", required=True)
+    p.add_argument("--budget", type=float, required=True, help="seconds from now")
     p.add_argument("--compute-capability", default="9.0")
-    p.add_argument("--no-cpp", action="store_true")
+    p.add_argument("--device", default="cuda_standalone",
+                   choices=("cuda_standalone", "cpp_standalone"))
     p.add_argument("--dry-run", action="store_true")
-    p = sub.add_parser("skip")
-    p.add_argument("--case", required=True)
-    p.add_argument("--out", required=True)
-    p.add_argument("--reason", required=True)
     p = sub.add_parser("report")
     p.add_argument("--records", required=True)
     p.add_argument("--md", default=None)
     p.add_argument("--plan", default=None, help="case names in order (JSON list)")
     p.add_argument("--gpu-json", default=None, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
-    return {"install": cmd_install, "plan": cmd_plan, "case": cmd_case, "skip": cmd_skip,
+    return {"install": cmd_install, "plan": cmd_plan, "suite": cmd_suite,
             "report": cmd_report}[a.cmd](a)
 
 

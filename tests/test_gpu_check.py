@@ -49,6 +49,9 @@ def test_sh_dry_run_plans_every_case(tmp_path):
     assert "sheet.EE_sigma=0.0158113883008419" in r.stdout
     assert "cpp_mc10000" in r.stdout and "cpp_mc100000" not in r.stdout
     assert "would write" in r.stdout
+    cpu = _sh("--dry-run", "--no-install", "--cpu-only", "--out", str(out), "--sizes", "1000")
+    assert cpu.returncode == 0 and "build-cuda --protocol network-gain" in cpu.stdout
+    assert "--device cpp_standalone --out" in cpu.stdout
     assert not (tmp_path / "frag.md").exists() and not list(out.glob("record_*.json"))
 
 
@@ -141,7 +144,8 @@ def test_report_fragment(tmp_path):
     assert "NVIDIA H200" in text and "143771 MiB" in text
     row = next(ln for ln in text.splitlines() if ln.startswith("| mc10000 "))
     cells = [c.strip() for c in row.strip("|").split("|")]
-    assert cells[2] == "95" and cells[4] == "4" and cells[6] == "4"     # build, loop, s per sim s
+    assert cells[3] == "95" and cells[6] == "4" and cells[8] == "4"     # build, loop, real-time factor
+    assert cells[10] == "10" and cells[11] == "10.1"                  # rates: GPU, C++
     assert cells[-1] == "within tolerance"
     assert "not compared" in next(ln for ln in text.splitlines() if ln.startswith("| mc1000000 "))
     assert "skipped: time budget" in text
@@ -150,6 +154,51 @@ def test_report_fragment(tmp_path):
     bad = _record("mc10000", cpp={"spikes": 200000, "recorded_neurons": 12000, "rate_Hz": [16.7]})
     (tmp_path / "record_mc10000.json").write_text(json.dumps(bad))
     assert gpu_check.main(["report", "--records", str(tmp_path), "--gpu-json", "{}"]) == 1
+
+
+def _fake_commands(slow=(), broken=()):
+    """case_commands stand-in: shell commands that make what the real ones make (a build
+    directory with run.sh; run.sh writes last_run_info.txt and one synapse array)."""
+    def commands(case, out, cc="9.0", device="cuda_standalone"):
+        name = case["name"]
+        b = out / f"build_{name}"
+        nap = "30" if name in slow else "0.1"
+        run_sh = (f"mkdir -p {b}/results; echo '0.5 1.0' > {b}/results/last_run_info.txt; "
+                  f"head -c 40 /dev/zero > {b}/results/_dynamic_array_x__synaptic_pre_1")
+        build = (f"sleep {nap}; {'exit 3; ' if name in broken else ''}mkdir -p {b}; "
+                 f"printf '%s\\n' '#!/bin/sh' \"{run_sh}\" > {b}/run.sh; chmod +x {b}/run.sh; "
+                 f"echo '{{\"code\": {{\"source_files\": 7}}}}' > {b}/spikemod-build.json; "
+                 f"echo built {name} >> {out}/order.txt")
+        cmds = {"build": ["bash", "-c", build], "run": [str(b / "run.sh")],
+                "collect": ["bash", "-c", f"mkdir -p {out}/gpu_{name}; echo ran {name} >> {out}/order.txt"]}
+        if case.get("cpp"):
+            cmds["cpp"] = ["bash", "-c", f"mkdir -p {out}/cpp_{name}"]
+        return cmds
+    return commands
+
+
+def test_suite_builds_first_alone_then_in_parallel_and_runs_in_order(tmp_path, monkeypatch):
+    monkeypatch.setattr(gpu_check, "case_commands", _fake_commands(slow={"mc300"},
+                                                                   broken={"mc200"}))
+    cases = gpu_check.plan([100, 200, 300], 0.1, 100)
+    import time
+    t0 = time.time()
+    recs = gpu_check.run_suite(cases, tmp_path, time.time() + 6, poll_s=0.05)
+    assert time.time() - t0 < 20
+    order = (tmp_path / "order.txt").read_text().split("\n")
+    # the first microcircuit is built twice (fresh, then unchanged) before anything else
+    assert order[:2] == ["built mc100", "built mc100"]
+    first = recs["mc100"]
+    assert first["build_s"] > 0 and first["rebuild_s"] > 0 and not first["build_concurrent"]
+    assert first["network_run_s"] == 0.5 and first["synapses"] == 10
+    assert first["code"] == {"source_files": 7} and "cpp" in first and "skipped" not in first
+    assert recs["fi-gain"]["build_concurrent"] and "gpu" in recs["fi-gain"]
+    assert recs["mc200"]["skipped"].startswith("build failed (3)")
+    assert recs["mc300"]["skipped"].startswith("time budget spent during build")
+    on_disk = json.loads((tmp_path / "record_mc300.json").read_text())
+    assert on_disk["skipped"] == recs["mc300"]["skipped"]
+    # GPU runs follow the plan order among the cases built
+    assert order.index("ran mc100") < order.index("ran fi-gain")
 
 
 def test_report_without_records():
