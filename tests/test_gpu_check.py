@@ -105,6 +105,29 @@ def test_wheel_names_and_requirements(tmp_path):
     assert "--no-index" in cmds[1] and str(tmp_path) in cmds[1]
 
 
+def test_new_venv_sees_the_parent_packages_and_their_pth_files(tmp_path):
+    """A venv made from a venv sees only the base interpreter's packages: the .pth written by
+    link_parent_packages adds the parent's site folders, whose own .pth files run too."""
+    parent = tmp_path / "parent"
+    (parent / "pkg_in_parent").mkdir(parents=True)
+    (parent / "pkg_in_parent" / "__init__.py").write_text("X = 7\n")
+    (parent / "extra").mkdir()
+    (parent / "extra" / "mod_via_pth.py").write_text("Y = 3\n")
+    (parent / "hook.pth").write_text(str(parent / "extra") + "\n")   # like distutils-precedence
+    venv = tmp_path / "venv"
+    (venv / "lib" / "python3.12" / "site-packages").mkdir(parents=True)
+    pth = gpu_check.link_parent_packages(venv, [str(parent)])
+    assert pth.parent == venv / "lib" / "python3.12" / "site-packages"
+    code = (f"import site; site.addsitedir({str(pth.parent)!r}); "
+            "import pkg_in_parent, mod_via_pth; print(pkg_in_parent.X, mod_via_pth.Y)")
+    r = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["7", "3"]
+    assert any(p.startswith(sys.prefix) for p in gpu_check.parent_site_packages())
+    with pytest.raises(RuntimeError, match="no site-packages"):
+        gpu_check.link_parent_packages(tmp_path / "not-a-venv", [str(parent)])
+
+
 def test_rate_tolerance_and_compare():
     assert gpu_check.rate_tolerance(10.0, 10000, 1.0) == pytest.approx(1.0)
     assert gpu_check.rate_tolerance(10.0, 10, 1.0) == pytest.approx(7.0711, rel=1e-4)
