@@ -405,13 +405,11 @@ def run_suite(cases: list, out: Path, deadline: float, cc: str = "9.0",
         save(name)
 
     # 1. the first microcircuit alone, fresh, then rebuilt unchanged; 2. everything else
-    queue = [(first, "build", 0), (first, "build", 0)] if first else []
     later = [(n, "build", 10) for n in order if n != first]
     later += [(n, "cpp", 10) for n in order if "cpp" in cmds[n]]
-    if not first:
-        queue, later = later, []
-    active = start(*queue.pop(0)) if queue else None
-    if active is None:
+    queue = [(first, "build", 0)] if first else []          # the rebuild, after the first
+    active = start(first, "build") if first else None
+    if active is None:                  # no microcircuit case: everything at once
         for item in later:
             start(*item)
         later = []
