@@ -194,7 +194,14 @@ def cmd_plan(a) -> int:
         print(f"gpu_check: --sizes {a.sizes!r} is not allowed (comma-separated positive "
               "integers)", file=sys.stderr)
         return 2
-    print(json.dumps(plan(sizes, a.T, a.cpp_max)))
+    try:
+        cases = plan(sizes, a.T, a.cpp_max)
+    except ImportError as exc:
+        print(f"gpu_check: the plan reads spikemod's model, which {sys.executable} cannot import "
+              f"({exc}): install first (drop --dry-run) or use a Python that has spikemod "
+              "(PYTHON=...)", file=sys.stderr)
+        return 2
+    print(json.dumps(cases))
     return 0
 
 
