@@ -67,9 +67,10 @@ if [ "$DRY" = 0 ] && [ "$DEVICE" = cuda_standalone ]; then
        "$(awk '/MemTotal/ {printf "%.0f GB", $2 / 2^20}' /proc/meminfo); $("$PY" -V)"
 fi
 export SPIKEMOD_BUILD_JOBS=${SPIKEMOD_BUILD_JOBS:-$(nproc)}
-export SPIKEMOD_OBJECT_CACHE=${SPIKEMOD_OBJECT_CACHE:-$PWD/$OUT/object-cache}
-export SPIKEMOD_BUILD_DIR=${SPIKEMOD_BUILD_DIR:-$PWD/$OUT/builds}
 mkdir -p "$OUT"
+OUTABS=$(cd "$OUT" && pwd)            # --out may be relative or absolute
+export SPIKEMOD_OBJECT_CACHE=${SPIKEMOD_OBJECT_CACHE:-$OUTABS/object-cache}
+export SPIKEMOD_BUILD_DIR=${SPIKEMOD_BUILD_DIR:-$OUTABS/builds}
 PLAN=$("$PY" scripts/gpu_check.py plan --sizes "$SIZES" --T "$T" --cpp-max "$CPPMAX") || exit 2
 NAMES=$("$PY" -c 'import json, sys; print(json.dumps([c["name"] for c in json.loads(sys.argv[1])]))' "$PLAN")
 # 3. the cases: builds in parallel, GPU runs one at a time, until the budget is spent
