@@ -29,13 +29,15 @@ import signal
 import subprocess
 import sys
 import time
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
 DEVICES = ("runtime", "cpp_standalone", "cuda_standalone")
 
 __all__ = ["DEVICES", "DeviceError", "simulation", "check_device", "default_build_dir",
-           "finish_mode", "BuildFinished", "build_progress", "compile_cpp", "build_project"]
+           "finish_mode", "float_precision", "PRECISIONS", "BuildFinished", "build_progress",
+           "compile_cpp", "build_project"]
 
 
 from spikemod.errors import DeviceError  # noqa: E402  (one home for the user errors)
@@ -66,6 +68,25 @@ def finish_mode(mode: str, results_dir: str | Path | None = None):
     if mode not in ("run", "build", "load"):
         raise ValueError(f"finish mode {mode!r} (allowed: run, build, load)")
     with _overriding(_FINISH, mode=mode, results_dir=results_dir):
+        yield
+
+
+#: floating-point type of state variables: model key ``sim.precision`` (``--float32``)
+PRECISIONS = {"double": "float64", "single": "float32"}
+_PRECISION = {"precision": "double"}
+
+
+@contextmanager
+def float_precision(precision: str = "double"):
+    """Store the state variables of networks built inside the block as ``float64``
+    (``'double'``, default) or ``float32`` (``'single'``: Brian2's
+    ``prefs.core.default_float_dtype``; the clock's time stays double). The protocol runner
+    applies the model's ``sim.precision`` this way; :func:`simulation` also takes it
+    directly.
+    """
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision {precision!r} (allowed: {', '.join(PRECISIONS)})")
+    with _overriding(_PRECISION, precision=precision):
         yield
 
 
@@ -252,7 +273,8 @@ class Simulation:
 
 @contextmanager
 def simulation(device: str = "runtime", seed: int | None = None, dt=None,
-               build_dir: str | Path | None = None, runtime_target: str | None = None):
+               build_dir: str | Path | None = None, runtime_target: str | None = None,
+               precision: str | None = None):
     """Select ``device`` for the simulation built inside the ``with`` block.
 
     Parameters
@@ -268,6 +290,9 @@ def simulation(device: str = "runtime", seed: int | None = None, dt=None,
     runtime_target : {'numpy', 'cython'}, optional
         Code generation target in runtime mode (default ``$SPIKEMOD_RUNTIME_TARGET`` or numpy,
         which needs no compiler and no warm cache).
+    precision : {'double', 'single'}, optional
+        Floating-point type of the state variables (default: that of the enclosing
+        :func:`float_precision`, else double).
 
     Returns
     -------
@@ -295,11 +320,18 @@ def simulation(device: str = "runtime", seed: int | None = None, dt=None,
     [2, 2]
     """
     import brian2
+    import numpy as np
     from brian2 import defaultclock, prefs, set_device
     from brian2.devices.device import reinit_devices
 
     check_device(device)
+    precision = _PRECISION["precision"] if precision is None else precision
+    if precision not in PRECISIONS:
+        raise DeviceError(f"precision {precision!r} is not allowed (choices: "
+                          f"{', '.join(PRECISIONS)})")
     reinit_devices()
+    old_dtype = prefs.core.default_float_dtype
+    prefs.core.default_float_dtype = getattr(np, PRECISIONS[precision])
     if device == "runtime":
         set_device("runtime")
         prefs.codegen.target = runtime_target or os.environ.get("SPIKEMOD_RUNTIME_TARGET", "numpy")
@@ -319,10 +351,15 @@ def simulation(device: str = "runtime", seed: int | None = None, dt=None,
     brian2.seed(seed)
     sim = Simulation(device, build)
     try:
-        yield sim
+        with warnings.catch_warnings():
+            if precision == "single":   # Brian2's check |v| > 1e50 casts 1e50 to float32
+                warnings.filterwarnings("ignore", "overflow encountered in cast",
+                                        RuntimeWarning, "brian2.groups.group")
+            yield sim
     finally:
         reinit_devices()
         set_device("runtime")
+        prefs.core.default_float_dtype = old_dtype
         if device == "cuda_standalone":
             from spikemod.cuda import restore_cpp_prefs
             restore_cpp_prefs()

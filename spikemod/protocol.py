@@ -47,7 +47,7 @@ from pathlib import Path
 import numpy as np
 
 from spikemod.device import (DEVICES, DeviceError, build_progress, check_device,
-                             default_build_dir, simulation)
+                             default_build_dir, float_precision, simulation)
 from spikemod.params import DEFAULT_MODEL, ModelError, load_model, parse_quantity
 from spikemod.provenance import atomic_write, now, provenance_record, publish_mode, write_json
 
@@ -460,6 +460,8 @@ def build_parser(module, prog: str | None = None) -> argparse.ArgumentParser:
                    help="override a model parameter, with its unit, e.g. --set soma.a=0.02/ms")
     g.add_argument("--build-dir", default=None,
                    help="standalone build directory (default: a per-protocol cache)")
+    g.add_argument("--float32", action="store_true",
+                   help="single-precision state variables (--set sim.precision=single)")
     g.add_argument("--force", action="store_true",
                    help="replace an earlier result in --out (default: refuse)")
     g.add_argument("--quiet", action="store_true", help="no progress display")
@@ -522,6 +524,11 @@ def prepare(module, argv, prog=None):
     parser = build_parser(module, prog)
     args = parser.parse_args(argv)
     check_device(args.device)
+    if args.float32:
+        if any(item.split("=", 1)[0].strip() == "sim.precision" for item in args.set):
+            raise UsageError("--float32 cannot be given with --set sim.precision=... "
+                             "(--float32 sets sim.precision=single)")
+        args.set = [*args.set, "sim.precision=single"]
     model = load_model(args.model, args.set)
     args._set_by_options = apply_parameter_rule(module, parser, args, model)
     if hasattr(module, "validate"):
@@ -630,6 +637,12 @@ def _applied_parameters(model, set_by_options: dict) -> dict:
     return params
 
 
+def run_module(module, ctx: Context, args) -> None:
+    """``module.run(ctx, args)`` with the model's floating-point precision (``sim.precision``)."""
+    with float_precision(ctx.model["sim.precision"]):
+        module.run(ctx, args)
+
+
 def run_protocol(module, args, model, argv=(), extra_provenance=None) -> Path:
     """Run a validated protocol and publish its outputs; returns the output directory.
 
@@ -645,7 +658,7 @@ def run_protocol(module, args, model, argv=(), extra_provenance=None) -> Path:
         ctx = Context(module.NAME, model, args.device, args.seed, out, staging, _options(args),
                       quiet=args.quiet, build_dir=args.build_dir)
         ctx.extra_provenance.update(extra_provenance or {})
-        module.run(ctx, args)
+        run_module(module, ctx, args)
         prov = provenance_record(module.NAME, model, args.device, args.seed, ctx.options,
                                  started,
                                  extra={"protocol_args": list(argv),

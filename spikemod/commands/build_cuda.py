@@ -30,7 +30,8 @@ from pathlib import Path
 
 from spikemod.device import BuildFinished, DeviceError, finish_mode
 from spikemod.params import DEFAULT_MODEL
-from spikemod.protocol import Context, UsageError, _options, list_protocols, load_protocol, prepare
+from spikemod.protocol import (Context, UsageError, _options, list_protocols, load_protocol,
+                               prepare, run_module)
 from spikemod.provenance import now, versions, write_json
 
 NAME = "build-cuda"
@@ -161,7 +162,7 @@ def build_project(module, argv: list, out: Path, device: str = "cuda_standalone"
             t0 = time.perf_counter()
             try:
                 with finish_mode("build"):
-                    module.run(ctx, args)
+                    run_module(module, ctx, args)
             except BuildFinished:
                 pass
             else:
