@@ -84,10 +84,15 @@ def float_precision(precision: str = "double"):
     applies the model's ``sim.precision`` this way; :func:`simulation` also takes it
     directly.
     """
-    if precision not in PRECISIONS:
-        raise ValueError(f"precision {precision!r} (allowed: {', '.join(PRECISIONS)})")
-    with _overriding(_PRECISION, precision=precision):
+    with _overriding(_PRECISION, precision=_checked_precision(precision)):
         yield
+
+
+def _checked_precision(precision: str) -> str:
+    if precision not in PRECISIONS:
+        raise DeviceError(f"precision {precision!r} is not allowed (choices: "
+                          f"{', '.join(PRECISIONS)})")
+    return precision
 
 
 #: who is building (shown in progress lines) and whether to show progress
@@ -325,10 +330,7 @@ def simulation(device: str = "runtime", seed: int | None = None, dt=None,
     from brian2.devices.device import reinit_devices
 
     check_device(device)
-    precision = _PRECISION["precision"] if precision is None else precision
-    if precision not in PRECISIONS:
-        raise DeviceError(f"precision {precision!r} is not allowed (choices: "
-                          f"{', '.join(PRECISIONS)})")
+    precision = _checked_precision(_PRECISION["precision"] if precision is None else precision)
     reinit_devices()
     old_dtype = prefs.core.default_float_dtype
     prefs.core.default_float_dtype = getattr(np, PRECISIONS[precision])

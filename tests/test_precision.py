@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from spikemod.cli import main
-from spikemod.device import float_precision, simulation
+from spikemod.device import DeviceError, float_precision, simulation
 
 FI = ["run", "fi-gain", "--device", "runtime", "--quiet", "--i-soma", "600,900,1200",
       "--i-dend", "0,540", "--coupling", "1", "--burn-in", "0.05", "--duration", "0.3"]
@@ -37,7 +37,7 @@ def test_state_variables_follow_the_precision_and_are_restored():
         K = NeuronGroup(2, "dv/dt = -v/(10*ms) : volt")
         assert K.v[:].dtype == np.float64
     assert prefs.core.default_float_dtype is before
-    with pytest.raises(ValueError, match="allowed: double, single"):
+    with pytest.raises(DeviceError, match="'half' is not allowed \\(choices: double, single\\)"):
         with float_precision("half"):
             pass
     del G, H, K
