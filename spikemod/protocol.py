@@ -524,12 +524,15 @@ def prepare(module, argv, prog=None):
     parser = build_parser(module, prog)
     args = parser.parse_args(argv)
     check_device(args.device)
-    if args.float32:
-        if any(item.split("=", 1)[0].strip() == "sim.precision" for item in args.set):
-            raise UsageError("--float32 cannot be given with --set sim.precision=... "
+    overrides = list(args.set)
+    if args.float32:         # args.set stays as given (provenance records the command)
+        other = [item for item in overrides if item.split("=", 1)[0].strip() == "sim.precision"
+                 and item.split("=", 1)[-1].strip() != "single"]
+        if other:            # the same value twice (e.g. a rerun's recorded overrides) is fine
+            raise UsageError(f"--float32 cannot be given with --set {other[0]} "
                              "(--float32 sets sim.precision=single)")
-        args.set = [*args.set, "sim.precision=single"]
-    model = load_model(args.model, args.set)
+        overrides.append("sim.precision=single")
+    model = load_model(args.model, overrides)
     args._set_by_options = apply_parameter_rule(module, parser, args, model)
     if hasattr(module, "validate"):
         try:

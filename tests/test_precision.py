@@ -64,3 +64,11 @@ def test_single_cell_spikes_are_the_same_in_single_precision(tmp_path):
     assert prov["parameters"]["sim.precision"] == "'single'"   # as sim.method: repr
     assert json.loads((tmp_path / "d" / "provenance.json").read_text()
                       )["parameters"]["sim.precision"] == "'double'"
+
+
+def test_rerun_of_a_float32_run_is_single_precision_again(tmp_path):
+    assert main(FI + ["--out", str(tmp_path / "s"), "--float32"]) == 0
+    assert main(["rerun", str(tmp_path / "s"), "--out", str(tmp_path / "r"), "--quiet"]) == 0
+    prov = json.loads((tmp_path / "r" / "provenance.json").read_text())
+    assert prov["parameters"]["sim.precision"] == "'single'"
+    assert _rates(tmp_path / "r") == _rates(tmp_path / "s")
