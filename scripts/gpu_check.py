@@ -146,8 +146,14 @@ def cmd_install(a) -> int:
         if subprocess.run(make_venv).returncode:
             print(f"gpu_check: could not make a virtual environment in {venv}", file=sys.stderr)
             return 2
-    pth = link_parent_packages(venv, parent_site_packages())
-    print(f"+ {pth} adds {', '.join(parent_site_packages())}", flush=True)
+    parents = parent_site_packages()
+    try:
+        pth = link_parent_packages(venv, parents)
+    except RuntimeError as exc:
+        print(f"gpu_check: {exc} (the virtual environment was not made as expected)",
+              file=sys.stderr)
+        return 2
+    print(f"+ {pth} adds {', '.join(parents)}", flush=True)
     print("+ " + " ".join(shlex.quote(c) for c in pip_install), flush=True)
     if subprocess.run(pip_install).returncode:
         print(f"gpu_check: installation failed: {' '.join(pip_install)}", file=sys.stderr)
