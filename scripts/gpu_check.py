@@ -374,7 +374,10 @@ def run_suite(cases: list, out: Path, deadline: float, cc: str = "9.0",
         (out / f"record_{name}.json").write_text(json.dumps(recs[name], indent=1))
 
     def fail(step, what):
-        recs[step.case]["skipped"] = f"{step.kind} {what} (see {step.log.name})"
+        # a failed build or GPU run skips the case; a failed collect or C++ comparison is
+        # recorded beside the GPU timings, which stay in the report
+        key = "skipped" if step.kind in ("build", "run") else f"{step.kind}_error"
+        recs[step.case][key] = f"{step.kind} {what} (see {step.log.name})"
         _say(f"{step.case}: {step.kind} {what}\n{step.tail()}")
         save(step.case)
 
@@ -468,7 +471,7 @@ def run_suite(cases: list, out: Path, deadline: float, cc: str = "9.0",
         _say(f"{s.case}: {s.kind} stopped: time budget spent")
     for name in order:
         rec = recs[name]
-        if "skipped" not in rec and "gpu" not in rec:
+        if "skipped" not in rec and "run_wall_s" not in rec:
             rec["skipped"] = "time budget spent before it ran"
         save(name)
     return recs
@@ -577,6 +580,10 @@ def report(records: list[dict], gpu: dict, machine: str = "") -> str:
             lines.append(f"* {r['case']['name']}: {c['what']}: GPU {_f(c['gpu'])}, C++ "
                          f"{_f(c['cpp'])}, tolerance {_f(c['tolerance'])} -> "
                          f"{'ok' if c['ok'] else 'DIFFERS'}")
+    for r in records:
+        for key in ("collect_error", "cpp_error"):
+            if r.get(key):
+                lines.append(f"* {r['case']['name']}: {r[key]}")
     if machine:
         lines += ["", machine]
     return "\n".join(lines) + "\n"

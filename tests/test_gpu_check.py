@@ -153,7 +153,8 @@ def _record(name, **kw):
 def test_report_fragment(tmp_path):
     recs = [_record("mc10000", cpp={"spikes": 121000, "recorded_neurons": 12000,
                                      "rate_Hz": [10.1]}),
-            _record("mc1000000"), {"case": {"name": "mc9", "T": 1.0}, "skipped": "time budget"}]
+            _record("mc1000000", cpp_error="cpp failed (1) (see mc1000000_cpp.log)"),
+            {"case": {"name": "mc9", "T": 1.0}, "skipped": "time budget"}]
     for r in recs:
         (tmp_path / f"record_{r['case']['name']}.json").write_text(json.dumps(r))
     md = tmp_path / "frag.md"
@@ -172,6 +173,7 @@ def test_report_fragment(tmp_path):
     assert cells[-1] == "within tolerance"
     assert "not compared" in next(ln for ln in text.splitlines() if ln.startswith("| mc1000000 "))
     assert "skipped: time budget" in text
+    assert "* mc1000000: cpp failed (1) (see mc1000000_cpp.log)" in text
     assert text.index("| mc10000 ") < text.index("| mc1000000 ") < text.index("| mc9 ")
     # a GPU/C++ disagreement makes the report fail
     bad = _record("mc10000", cpp={"spikes": 200000, "recorded_neurons": 12000, "rate_Hz": [16.7]})
@@ -179,7 +181,7 @@ def test_report_fragment(tmp_path):
     assert gpu_check.main(["report", "--records", str(tmp_path), "--gpu-json", "{}"]) == 1
 
 
-def _fake_commands(slow=(), broken=()):
+def _fake_commands(slow=(), broken=(), broken_cpp=()):
     """case_commands stand-in: shell commands that make what the real ones make (a build
     directory with run.sh; run.sh writes last_run_info.txt and one synapse array)."""
     def commands(case, out, cc="9.0", device="cuda_standalone"):
@@ -195,14 +197,16 @@ def _fake_commands(slow=(), broken=()):
         cmds = {"build": ["bash", "-c", build], "run": [str(b / "run.sh")],
                 "collect": ["bash", "-c", f"mkdir -p {out}/gpu_{name}; echo ran {name} >> {out}/order.txt"]}
         if case.get("cpp"):
-            cmds["cpp"] = ["bash", "-c", f"mkdir -p {out}/cpp_{name}"]
+            cmds["cpp"] = ["bash", "-c", "exit 4" if name in broken_cpp
+                           else f"mkdir -p {out}/cpp_{name}"]
         return cmds
     return commands
 
 
 def test_suite_builds_first_alone_then_in_parallel_and_runs_in_order(tmp_path, monkeypatch):
     monkeypatch.setattr(gpu_check, "case_commands", _fake_commands(slow={"mc300"},
-                                                                   broken={"mc200"}))
+                                                                   broken={"mc200"},
+                                                                   broken_cpp={"fi-gain"}))
     cases = gpu_check.plan([100, 200, 300], 0.1, 100)
     import time
     t0 = time.time()
@@ -216,6 +220,9 @@ def test_suite_builds_first_alone_then_in_parallel_and_runs_in_order(tmp_path, m
     assert first["network_run_s"] == 0.5 and first["synapses"] == 10
     assert first["code"] == {"source_files": 7} and "cpp" in first and "skipped" not in first
     assert recs["fi-gain"]["build_concurrent"] and "gpu" in recs["fi-gain"]
+    # a failed C++ comparison is recorded; the GPU timings stay (not skipped)
+    assert recs["fi-gain"]["cpp_error"].startswith("cpp failed (4)")
+    assert "skipped" not in recs["fi-gain"] and recs["fi-gain"]["network_run_s"] == 0.5
     assert recs["mc200"]["skipped"].startswith("build failed (3)")
     assert recs["mc300"]["skipped"].startswith("time budget spent during build")
     on_disk = json.loads((tmp_path / "record_mc300.json").read_text())
